@@ -1,0 +1,100 @@
+// Package scan runs the first half of `warden scan`: discovery, then every
+// loader in parallel, merged into one application model. It is shared by the
+// CLI, the inventory command and the rule test harness, so that fixtures are
+// loaded exactly the way users' projects are.
+package scan
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/wardensec/warden/internal/discover"
+	"github.com/wardensec/warden/internal/load"
+	"github.com/wardensec/warden/internal/model"
+	"github.com/wardensec/warden/internal/source"
+)
+
+// Options configure a load.
+type Options struct {
+	Load        load.Options
+	Exclude     []string
+	NoGitignore bool
+	Loaders     map[load.Kind]load.Loader
+	// Workers bounds parallel loading; 0 means GOMAXPROCS.
+	Workers int
+	// Progress, when set, is called after each unit.
+	Progress func(done, total int, unit load.Unit)
+}
+
+// Load discovers and loads every unit under root into one model.
+func Load(ctx context.Context, root *source.Root, opts Options) (*model.App, error) {
+	found, err := discover.Walk(ctx, root, discover.Options{Exclude: opts.Exclude, NoGitignore: opts.NoGitignore})
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %w", root.Dir(), err)
+	}
+	app := LoadUnits(ctx, root, found.Units, opts)
+	app.Root = root.Dir()
+	app.Diagnostics = append(app.Diagnostics, found.Diagnostics...)
+	app.Sort()
+	return app, ctx.Err()
+}
+
+// LoadUnits loads units in parallel and merges them in unit order, so the
+// model does not depend on scheduling.
+func LoadUnits(ctx context.Context, root *source.Root, units []load.Unit, opts Options) *model.App {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	parts := make([]*model.App, len(units))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				u := units[i]
+				l := opts.Loaders[u.Kind]
+				if l == nil {
+					parts[i] = noLoader(u)
+				} else {
+					parts[i] = load.Safely(ctx, l, root, u, opts.Load)
+				}
+				if opts.Progress != nil {
+					mu.Lock()
+					done++
+					opts.Progress(done, len(units), u)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range units {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	app := &model.App{}
+	for _, p := range parts {
+		app.Merge(p)
+	}
+	return app
+}
+
+func noLoader(u load.Unit) *model.App {
+	app := &model.App{}
+	for _, f := range u.Files {
+		app.Files = append(app.Files, &model.File{Path: f, Kind: string(u.Kind)})
+		app.Diagnostics = append(app.Diagnostics, load.Diag(model.Pos{File: f}, model.DiagWarning, "unsupported",
+			"recognised as %s, but this build of Warden has no loader for it", u.Kind))
+	}
+	return app
+}
