@@ -173,7 +173,7 @@ func newEnv(t *testing.T, mutate func(*Config), rc RouteConfig) *env {
 	if err != nil {
 		t.Fatalf("Wrap: %v", err)
 	}
-	e.gw = httptest.NewServer(h)
+	e.gw = httptest.NewServer(withState(h))
 	t.Cleanup(e.gw.Close)
 	return e
 }
@@ -203,7 +203,13 @@ func sign(t testing.TB, key jwk.Key, alg jwa.SignatureAlgorithm, claims map[stri
 		_ = hdr.Set("kid", kid)
 	}
 	_ = hdr.Set("typ", "JWT")
-	out, err := jws.Sign(b, jws.WithKey(alg, key, jws.WithProtectedHeaders(hdr)))
+	// Sign with the raw key: a jwk.Key would impose its own kid and
+	// override the header under test.
+	var raw any
+	if err := jwk.Export(key, &raw); err != nil {
+		t.Fatal(err)
+	}
+	out, err := jws.Sign(b, jws.WithKey(alg, raw, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +239,7 @@ func hs256(header, claims map[string]any, secret []byte) string {
 }
 
 type resp struct {
-	status int
+	status  int
 	wwwAuth string
 	body    string
 }
@@ -354,6 +360,7 @@ func TestJWTAttackSuite(t *testing.T) {
 		{"alg None", noneTok("None", true), "authn.jwt.malformed"},
 		{"alg NONE no trailing dot", noneTok("NONE", false), "authn.jwt.malformed"},
 		{"alg nOnE with junk signature", noneTok("nOnE", false) + ".AAAA", "authn.jwt.alg"},
+		{"alg empty", b64(map[string]any{"alg": "", "kid": "rsa-a"}) + "." + b64(valid()) + ".AAAA", "authn.jwt.alg"},
 		{"HS256 keyed with RSA public PEM", hs256(map[string]any{"alg": "HS256", "kid": "rsa-a"}, valid(), pubPEM), "authn.jwt.alg"},
 		{"HS256 keyed with RSA modulus", hs256(map[string]any{"alg": "HS256", "kid": "rsa-a"}, valid(), rsaA.N.Bytes()), "authn.jwt.alg"},
 		{"HS256 keyed with JWK JSON", hs256(map[string]any{"alg": "HS256", "kid": "rsa-a"}, valid(), mustJSON(pubJWKA)), "authn.jwt.alg"},
@@ -381,7 +388,8 @@ func TestJWTAttackSuite(t *testing.T) {
 		{"dots only", strings.Repeat(".", 5000), "authn.jwt.malformed"},
 		{"not base64", "a.b$.c", "authn.jwt.malformed"},
 		{"payload not an object", b64(map[string]any{"alg": "RS256", "kid": "rsa-a"}) + "." + b64("[1]") + ".AAAA", "authn.jwt.malformed"},
-		{"crit header", sign(t, rsaAK, jwa.RS256(), valid(), map[string]any{"crit": []string{"x-custom"}, "x-custom": 1}), "authn.jwt.signature"},
+		{"crit header", sign(t, rsaAK, jwa.RS256(), valid(), map[string]any{"crit": []string{"x-custom"}, "x-custom": 1}), "authn.jwt.crit"},
+		{"JWE (five segments)", "eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d", "authn.jwt.malformed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -410,6 +418,14 @@ func TestJWTAttackSuite(t *testing.T) {
 	if n := attackerHits.Load(); n != 0 {
 		t.Fatalf("attacker key server received %d requests; token headers must never select key URLs", n)
 	}
+}
+
+// withState stands in for the request-id middleware, which creates the
+// per-request state that authn writes the identity into.
+func withState(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(reqctx.With(r.Context(), &reqctx.State{ID: "req-1", Start: time.Now()})))
+	})
 }
 
 func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }

@@ -79,6 +79,26 @@ func (v *verifier) Verify(ctx context.Context, token string, allowed map[string]
 		// An empty signature is how alg=none tokens look.
 		return nil, tokErr("malformed", "malformed token", nil)
 	}
+	var hdr struct {
+		Alg  string          `json:"alg"`
+		Kid  string          `json:"kid"`
+		Crit json.RawMessage `json:"crit"`
+		B64  json.RawMessage `json:"b64"`
+	}
+	hb, err := base64.RawURLEncoding.DecodeString(token[:first])
+	if err != nil {
+		return nil, tokErr("malformed", "malformed token", err)
+	}
+	if err := json.Unmarshal(hb, &hdr); err != nil {
+		return nil, tokErr("malformed", "malformed token", fmt.Errorf("decode header: %w", err))
+	}
+	// RFC 7515 §4.1.11: a recipient must reject critical extensions it does
+	// not understand, and we understand none. jwx v3 leaves crit
+	// validation off by default, so this check is ours. b64=false
+	// (RFC 7797) changes what is signed; refuse it as well.
+	if hdr.Crit != nil || hdr.B64 != nil {
+		return nil, tokErr("crit", "unsupported critical header", nil)
+	}
 	payload, err := base64.RawURLEncoding.DecodeString(token[first+1 : last])
 	if err != nil {
 		return nil, tokErr("malformed", "malformed token", err)
@@ -94,6 +114,14 @@ func (v *verifier) Verify(ctx context.Context, token string, allowed map[string]
 	is, ok := v.issuers[iss]
 	if !ok || (allowed != nil && !allowed[iss]) {
 		return nil, tokErr("iss", "untrusted issuer", nil)
+	}
+	// The allowlist is checked before the library parses the header, so
+	// that "none" in any spelling and HS* never reach a verifier.
+	if _, ok := is.algs[hdr.Alg]; !ok {
+		return nil, tokErr("alg", "algorithm not allowed", fmt.Errorf("alg %q", hdr.Alg))
+	}
+	if hdr.Kid == "" {
+		return nil, tokErr("kid", "unknown key", errors.New("token has no kid"))
 	}
 	return is.verify(ctx, token, claims)
 }
