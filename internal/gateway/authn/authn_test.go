@@ -130,14 +130,13 @@ func testKeys(t testing.TB) {
 const aud = "api://orders"
 
 type env struct {
-	t       *testing.T
-	clock   *fakeClock
-	idp     *idp
-	m       *Middleware
-	gw      *httptest.Server
-	lastID  atomic.Pointer[reqctx.Identity]
-	apiKey  string
-	apiKeyQ string
+	t      *testing.T
+	clock  *fakeClock
+	idp    *idp
+	m      *Middleware
+	gw     *httptest.Server
+	lastID atomic.Pointer[reqctx.Identity]
+	apiKey string
 }
 
 func newEnv(t *testing.T, mutate func(*Config), rc RouteConfig) *env {
