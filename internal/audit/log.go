@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,6 +53,8 @@ type Log struct {
 	queue  chan *pending
 	done   chan struct{}
 	force  chan chan error
+
+	batches, records atomic.Int64
 
 	// Owned by the writer goroutine.
 	seq    int64
@@ -152,6 +155,13 @@ func (l *Log) Checkpoint(ctx context.Context) error {
 	}
 }
 
+// Stats counts committed records and the transactions that carried them;
+// Records/Batches is the mean group-commit batch size.
+type Stats struct{ Records, Batches int64 }
+
+// Stats returns the counters since New.
+func (l *Log) Stats() Stats { return Stats{Records: l.records.Load(), Batches: l.batches.Load()} }
+
 // Close commits what is queued, writes a final checkpoint and closes the
 // sink. Records submitted after Close fail with ErrClosed.
 func (l *Log) Close() error {
@@ -251,6 +261,10 @@ func (l *Log) commit(batch []*pending, forceCP bool) error {
 		return fmt.Errorf("audit: commit %d records: %w", len(recs), err)
 	}
 	l.seq, l.hash = seq, hash
+	if len(recs) > 0 {
+		l.batches.Add(1)
+		l.records.Add(int64(len(recs)))
+	}
 	if cp != nil {
 		l.cpSeq, l.lastCP = cp.Seq, time.Now()
 		// A copy of each checkpoint in the operational log gives an anchor
