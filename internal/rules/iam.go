@@ -1,0 +1,242 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/wardensec/warden/internal/analysis"
+	"github.com/wardensec/warden/internal/model"
+)
+
+// SAS-4: over-privileged function permissions and roles.
+
+// allowStatements calls fn for each Allow statement of every role with the
+// role, the policy and the statement.
+func allowStatements(p *analysis.Pass, fn func(r *model.Role, pol *model.Policy, st *model.Statement)) {
+	for _, r := range p.App.Roles {
+		for _, pol := range r.Policies {
+			for _, st := range pol.Statements {
+				if st.Effect.Is("Allow") {
+					fn(r, pol, st)
+				}
+			}
+		}
+	}
+}
+
+// roleFunctions lists the functions using a role, for messages and grouping.
+func roleFunctions(p *analysis.Pass, roleID string) []*model.Function {
+	var out []*model.Function
+	for _, f := range functions(p) {
+		if f.RoleID == roleID {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func firstFunctionID(p *analysis.Pass, roleID string) string {
+	if fs := roleFunctions(p, roleID); len(fs) == 1 {
+		return fs[0].ID
+	}
+	return ""
+}
+
+var _ = register(&analysis.Rule{
+	ID:       "WAR-IAM-001",
+	Title:    "Policy allows a wildcard action",
+	SAS:      "SAS-4",
+	CWE:      []string{"CWE-250", "CWE-732"},
+	Severity: analysis.High,
+	Doc: "Action \"*\" grants every action on every service, and \"service:*\" every action of one service, including deleting " +
+		"data and changing its policies. A function compromised through its event input then has all of that power. " +
+		"Least privilege means listing the actions the code calls.",
+	Fix: "Replace the wildcard with the actions the function's code uses (`warden iam suggest` lists them), scoped to the resources it touches.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Policies:\n  - DynamoDBReadPolicy:\n      TableName: !Ref Orders"},
+		{Framework: model.Serverless, Code: "iam:\n  role:\n    statements:\n      - Effect: Allow\n        Action: [dynamodb:GetItem, dynamodb:Query]\n        Resource: !GetAtt Orders.Arn"},
+		{Framework: model.Terraform, Code: "statement {\n  actions   = [\"dynamodb:GetItem\", \"dynamodb:Query\"]\n  resources = [aws_dynamodb_table.orders.arn]\n}"},
+	},
+	Frameworks: allFrameworks,
+	Run: func(p *analysis.Pass) {
+		allowStatements(p, func(r *model.Role, pol *model.Policy, st *model.Statement) {
+			for _, a := range st.Actions {
+				if !a.IsKnown() {
+					continue
+				}
+				switch {
+				case a.V == "*":
+					p.Report(analysis.Finding{Pos: a.PosOr(st.Pos), Anchor: r.Pos, FunctionID: firstFunctionID(p, r.ID), Severity: analysis.Critical,
+						Subject: subject(r.ID, pol.Name.V, "*"),
+						Message: fmt.Sprintf("role %s allows Action \"*\": every action on every AWS service", r.Name)})
+				case strings.HasSuffix(a.V, ":*"):
+					p.Report(analysis.Finding{Pos: a.PosOr(st.Pos), Anchor: r.Pos, FunctionID: firstFunctionID(p, r.ID),
+						Subject: subject(r.ID, pol.Name.V, a.V),
+						Message: fmt.Sprintf("role %s allows %s: every action of the service, including destructive and policy-changing ones", r.Name, a.V)})
+				}
+			}
+		})
+	},
+})
+
+// adminPolicies are AWS managed policies that amount to administrator access
+// or to full control of identity.
+var adminPolicies = map[string]bool{"AdministratorAccess": true, "PowerUserAccess": true, "IAMFullAccess": true}
+
+func managedPolicyName(v model.Value) string {
+	s := v.V
+	if !v.IsKnown() {
+		s = v.Expr
+	}
+	if i := strings.LastIndex(s, ":policy/"); i >= 0 {
+		s = s[i+len(":policy/"):]
+	}
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		s = s[i+1:]
+	}
+	return strings.Trim(s, "'\" }")
+}
+
+var _ = register(&analysis.Rule{
+	ID:       "WAR-IAM-002",
+	Title:    "Function role has an administrator or full-access managed policy",
+	SAS:      "SAS-4",
+	CWE:      []string{"CWE-250"},
+	Severity: analysis.High,
+	Doc: "AdministratorAccess, PowerUserAccess and IAMFullAccess give a function control of the whole account; any *FullAccess policy " +
+		"gives every action of a service on every resource. A function needs a handful of actions on a few resources.",
+	Fix: "Detach the managed policy and grant the specific actions and resources instead (SAM policy templates such as DynamoDBReadPolicy are a good start).",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Policies:\n  - S3ReadPolicy:\n      BucketName: !Ref Uploads"},
+	},
+	Frameworks: allFrameworks,
+	Run: func(p *analysis.Pass) {
+		for _, r := range p.App.Roles {
+			for _, mp := range r.ManagedPolicies {
+				name := managedPolicyName(mp)
+				switch {
+				case adminPolicies[name]:
+					p.Report(analysis.Finding{Pos: mp.PosOr(r.Pos), Anchor: r.Pos, FunctionID: firstFunctionID(p, r.ID), Severity: analysis.Critical,
+						Subject: subject(r.ID, name), Message: fmt.Sprintf("role %s has the managed policy %s: administrator-level access", r.Name, name)})
+				case strings.HasSuffix(name, "FullAccess"):
+					p.Report(analysis.Finding{Pos: mp.PosOr(r.Pos), Anchor: r.Pos, FunctionID: firstFunctionID(p, r.ID),
+						Subject: subject(r.ID, name), Message: fmt.Sprintf("role %s has the managed policy %s: every action of the service on every resource", r.Name, name)})
+				}
+			}
+		}
+	},
+})
+
+// matchAction reports whether a policy action pattern (with * and ?) covers
+// the action, case-insensitively as IAM does.
+func matchAction(pattern, action string) bool {
+	return wildMatch(strings.ToLower(pattern), strings.ToLower(action))
+}
+
+// wildMatch matches IAM-style globs: * any run, ? one character.
+func wildMatch(p, s string) bool {
+	px, sx := 0, 0
+	star, mark := -1, 0
+	for sx < len(s) {
+		switch {
+		case px < len(p) && (p[px] == '?' || p[px] == s[sx]):
+			px++
+			sx++
+		case px < len(p) && p[px] == '*':
+			star, mark = px, sx
+			px++
+		case star >= 0:
+			px = star + 1
+			mark++
+			sx = mark
+		default:
+			return false
+		}
+	}
+	for px < len(p) && p[px] == '*' {
+		px++
+	}
+	return px == len(p)
+}
+
+func hasWildcardResource(st *model.Statement) (model.Value, bool) {
+	for _, r := range st.Resources {
+		if r.Is("*") {
+			return r, true
+		}
+	}
+	return model.Value{}, false
+}
+
+var _ = register(&analysis.Rule{
+	ID:       "WAR-IAM-003",
+	Title:    "iam:PassRole or sts:AssumeRole allowed on every resource",
+	SAS:      "SAS-4",
+	CWE:      []string{"CWE-269"},
+	Severity: analysis.High,
+	Doc: "iam:PassRole on \"*\" lets the function hand any role in the account to a service it creates (a new function, an EC2 instance), " +
+		"and sts:AssumeRole on \"*\" lets it become any role that trusts the account. Both are classic privilege-escalation steps.",
+	Fix: "Restrict Resource to the ARNs of the roles the function must pass or assume, and add an iam:PassedToService condition for PassRole.",
+	Examples: []analysis.Example{
+		{Framework: model.Serverless, Code: "- Effect: Allow\n  Action: iam:PassRole\n  Resource: arn:aws:iam::123456789012:role/etl-job\n  Condition:\n    StringEquals:\n      iam:PassedToService: glue.amazonaws.com"},
+	},
+	Frameworks: allFrameworks,
+	Run: func(p *analysis.Pass) {
+		allowStatements(p, func(r *model.Role, pol *model.Policy, st *model.Statement) {
+			res, ok := hasWildcardResource(st)
+			if !ok {
+				return
+			}
+			for _, target := range []string{"iam:PassRole", "sts:AssumeRole"} {
+				for _, a := range st.Actions {
+					// "*" and "iam:*" are reported by WAR-IAM-001; this rule
+					// names the escalation step when it is granted explicitly.
+					if a.IsKnown() && a.V != "*" && !strings.HasSuffix(a.V, ":*") && matchAction(a.V, target) {
+						p.Report(analysis.Finding{Pos: a.PosOr(st.Pos), Anchor: r.Pos, FunctionID: firstFunctionID(p, r.ID),
+							Related: []analysis.Location{{Pos: res.Pos, Message: "Resource \"*\""}},
+							Subject: subject(r.ID, pol.Name.V, target),
+							Message: fmt.Sprintf("role %s allows %s on \"*\"", r.Name, target)})
+						break
+					}
+				}
+			}
+		})
+	},
+})
+
+var _ = register(&analysis.Rule{
+	ID:       "WAR-IAM-004",
+	Title:    "One role is shared by several functions",
+	SAS:      "SAS-4",
+	CWE:      []string{"CWE-250"},
+	Severity: analysis.Low,
+	Doc: "When functions share a role, each gets the union of what all of them need, so the least-trusted function (the one behind a " +
+		"public route) holds the permissions of the most privileged. The Serverless Framework does this by default. One role per function " +
+		"keeps a compromise contained.",
+	Fix: "Give each function its own role (SAM does by default; in the Serverless Framework use per-function iam statements, e.g. serverless-iam-roles-per-function).",
+	Examples: []analysis.Example{
+		{Framework: model.Serverless, Code: "functions:\n  getOrder:\n    iamRoleStatements:\n      - Effect: Allow\n        Action: dynamodb:GetItem\n        Resource: !GetAtt Orders.Arn"},
+	},
+	Frameworks: allFrameworks,
+	Run: func(p *analysis.Pass) {
+		ix := p.Index
+		for _, r := range p.App.Roles {
+			fs := roleFunctions(p, r.ID)
+			if len(fs) < 2 || len(r.Statements()) == 0 && len(r.ManagedPolicies) == 0 {
+				continue
+			}
+			var names []string
+			for _, f := range fs {
+				names = append(names, f.Name)
+			}
+			sort.Strings(names)
+			pos := r.Pos
+			if r.Implicit && len(fs) > 0 {
+				pos = ix.Functions[fs[0].ID].Pos
+			}
+			p.Report(analysis.Finding{Pos: pos, Anchor: r.Pos, Subject: subject(r.ID, "shared"),
+				Message: fmt.Sprintf("role %s is shared by %d functions (%s): each holds every permission any of them needs", r.Name, len(fs), strings.Join(names, ", "))})
+		}
+	},
+})
