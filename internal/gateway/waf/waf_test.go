@@ -150,9 +150,10 @@ func assertBlocked(t *testing.T, code int, body string, snap reqctx.Snapshot) {
 		t.Fatalf("decision %q reason %q; want deny with the detecting rule", snap.Decision, snap.Reason)
 	}
 	var e struct {
-		Error, RequestID string `json:"request_id"`
+		Error     string `json:"error"`
+		RequestID string `json:"request_id"`
 	}
-	if err := json.Unmarshal([]byte(body), &e); err != nil || strings.Contains(body, "942") || strings.Contains(body, "941") {
+	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error == "" || strings.Contains(body, "942") || strings.Contains(body, "941") {
 		t.Fatalf("error body leaks or is not the gateway shape: %s", body)
 	}
 }
