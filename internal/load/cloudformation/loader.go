@@ -8,6 +8,8 @@ package cloudformation
 import (
 	"context"
 	"errors"
+	"runtime"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -24,16 +26,51 @@ type Loader struct{}
 // Kind implements load.Loader.
 func (Loader) Kind() load.Kind { return load.KindCloudFormation }
 
-// Load reads every file of the unit as one template.
+// Load reads every file of the unit as one template, in parallel when
+// the unit holds several.
 func (Loader) Load(ctx context.Context, root *source.Root, u load.Unit, opts load.Options) *model.App {
-	app := &model.App{}
-	for _, f := range u.Files {
+	apps := make([]*model.App, len(u.Files))
+	workers := min(runtime.GOMAXPROCS(0), len(u.Files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				apps[i] = safeLoadFile(ctx, root, u.Files[i], opts)
+			}
+		}()
+	}
+	for i := range u.Files {
 		if ctx.Err() != nil {
 			break
 		}
-		app.Merge(loadFile(ctx, root, f, opts))
+		next <- i
 	}
+	close(next)
+	wg.Wait()
+	app := &model.App{}
+	for _, a := range apps {
+		app.Merge(a)
+	}
+	app.Sort()
 	return app
+}
+
+// safeLoadFile contains a panic to the one file that caused it, so the
+// other files of the unit still load.
+func safeLoadFile(ctx context.Context, root *source.Root, file string, opts load.Options) (app *model.App) {
+	defer func() {
+		if r := recover(); r != nil {
+			app = &model.App{
+				Files: []*model.File{{Path: file, Kind: string(load.KindCloudFormation), Parsed: false}},
+				Diagnostics: []model.Diagnostic{load.Diag(model.Pos{File: file}, model.DiagError, "internal",
+					"CloudFormation loader failed on this file (%v); the rest of the scan went on. Please report this file shape", r)},
+			}
+		}
+	}()
+	return loadFile(ctx, root, file, opts)
 }
 
 func loadFile(ctx context.Context, root *source.Root, file string, opts load.Options) *model.App {
@@ -66,18 +103,6 @@ func loadFile(ctx context.Context, root *source.Root, file string, opts load.Opt
 	}
 	body := yamlsafe.Body(doc)
 	return LoadDocument(ctx, root, file, body, detectFramework(body), opts)
-}
-
-// LoadDocument builds the model of one CloudFormation template already
-// parsed into body, the top-level mapping (Resources, Parameters,
-// Conditions, Outputs...). The Serverless Framework loader calls it for its
-// `resources` section with fw = model.Serverless, so resources declared there
-// carry that framework. file is the path relative to the scan root and
-// prefixes every model ID. It never returns nil.
-func LoadDocument(ctx context.Context, root *source.Root, file string, body *yaml.Node, fw model.Framework, opts load.Options) *model.App {
-	app := &model.App{}
-	app.Files = append(app.Files, &model.File{Path: file, Kind: string(load.KindCloudFormation), Framework: fw, Parsed: true})
-	return app
 }
 
 // detectFramework tells SAM from plain CloudFormation by the transform.
