@@ -1,0 +1,18 @@
+// Package all lists every loader compiled into Warden, so that the CLI and
+// the rule test harness load projects the same way.
+package all
+
+import (
+	"github.com/wardensec/warden/internal/load"
+	"github.com/wardensec/warden/internal/load/cloudformation"
+)
+
+// Loaders returns the loaders by kind.
+func Loaders() map[load.Kind]load.Loader {
+	ls := []load.Loader{cloudformation.Loader{}}
+	m := make(map[load.Kind]load.Loader, len(ls))
+	for _, l := range ls {
+		m[l.Kind()] = l
+	}
+	return m
+}
