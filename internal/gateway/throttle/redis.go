@@ -87,7 +87,9 @@ func newRedisClient(c RedisConfig) *redis.Client {
 		// Short timeouts and no retries: a slow or dead Redis must turn
 		// into the declared failure policy quickly, not into latency.
 		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, PoolTimeout: timeout,
-		MaxRetries: -1, ContextTimeoutEnabled: true,
+		// go-redis retries failed dials 5 times with 100ms backoff by
+		// default; one attempt is enough to know Redis is down.
+		MaxRetries: -1, DialerRetries: 1, ContextTimeoutEnabled: true,
 	})
 }
 
