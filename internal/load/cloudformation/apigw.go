@@ -101,7 +101,8 @@ func (d *doc) httpRoute(r *res) {
 	}
 	kind := model.TriggerHTTP
 	if a := d.rsc[api.Ref]; a != nil && a.Attr(model.AttrProtocol).Is("WEBSOCKET") {
-		kind = model.TriggerWebSocket
+		// WebSocket route keys ($connect, sendMessage) are not HTTP methods.
+		kind, method = model.TriggerWebSocket, model.Value{}
 	}
 	tr := &model.Trigger{Kind: kind, Type: r.typ, Name: r.name, Pos: r.pos, Method: method, Path: path, APIID: api.Ref,
 		AuthType: auth, Authorizer: p.get("AuthorizerId").str(), APIKeyRequired: p.get("ApiKeyRequired").str(),

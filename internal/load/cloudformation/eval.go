@@ -288,6 +288,7 @@ func (e *evaluator) eval(y *yaml.Node, depth int) *node {
 // ({{resolve:ssm:...}}), which CloudFormation fetches at deploy time.
 func (e *evaluator) scalar(s string, pos model.Pos) *node {
 	if strings.Contains(s, "{{resolve:") {
+		e.d.markUnresolved(pos)
 		v := model.Unresolved(s, pos)
 		v.External = true
 		return &node{k: nUnknown, v: v, pos: pos}

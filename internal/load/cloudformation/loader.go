@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strings"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
@@ -91,14 +92,18 @@ func loadFile(ctx context.Context, root *source.Root, file string, opts load.Opt
 	doc, err := yamlsafe.Parse(file, data)
 	if err != nil {
 		pos := model.Pos{File: file}
+		msg := err.Error()
+		code := "parse"
 		var ye *yamlsafe.Error
 		if errors.As(err, &ye) {
-			pos.Line = ye.Line
+			pos.Line, msg = ye.Line, ye.Msg
+			if strings.Contains(msg, "nodes (alias bomb?)") || strings.Contains(msg, "nests deeper") {
+				code = "limit"
+			}
 		}
-		code := "parse"
 		return &model.App{
 			Files:       []*model.File{{Path: file, Kind: string(load.KindCloudFormation), Parsed: false}},
-			Diagnostics: []model.Diagnostic{load.Diag(pos, model.DiagError, code, "cannot parse template: %v", err)},
+			Diagnostics: []model.Diagnostic{load.Diag(pos, model.DiagError, code, "cannot parse template: %s", msg)},
 		}
 	}
 	body := yamlsafe.Body(doc)
