@@ -36,6 +36,10 @@ const (
 	AttrVisibilityTimeout = "visibility_timeout"
 	AttrMessageRetention  = "message_retention"
 
+	// Poll-based triggers (streams, queues): Trigger.Attrs. -1 means retry
+	// until the record expires, which can stall a shard.
+	AttrMaxRetryAttempts = "max_retry_attempts"
+
 	// Log groups.
 	AttrRetentionDays = "retention_days" // 0 or Absent = never expire
 
