@@ -20,7 +20,7 @@ import (
 // "this tool did not run" rather than "this tool found nothing".
 
 const (
-	sarifSchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
+	sarifSchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 	sarifVersion   = "2.1.0"
 	// srcRoot is the uriBaseId GitHub code scanning resolves against the
 	// checkout, so relative URIs land on the right file.
