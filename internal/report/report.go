@@ -275,3 +275,20 @@ func (r *Report) toolName() string {
 	}
 	return r.Tool
 }
+
+// Failing counts the findings that should fail the build at failOn: those
+// not suppressed and at or above it. It ignores MinSeverity on purpose, so
+// that hiding low findings from the screen never changes the exit code.
+// failOn 0 means "never fail" and returns 0.
+func Failing(fs []analysis.Finding, failOn analysis.Severity) int {
+	if failOn == 0 {
+		return 0
+	}
+	n := 0
+	for _, f := range fs {
+		if f.Suppressed == nil && f.Severity >= failOn {
+			n++
+		}
+	}
+	return n
+}

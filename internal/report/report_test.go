@@ -529,3 +529,15 @@ func mustNotContain(t *testing.T, s string, subs ...string) {
 		}
 	}
 }
+
+func TestFailing(t *testing.T) {
+	fs := fixture().Findings
+	for _, tc := range []struct {
+		on   analysis.Severity
+		want int
+	}{{0, 0}, {analysis.Critical, 1}, {analysis.High, 2}, {analysis.Medium, 4}, {analysis.Info, 6}} {
+		if got := Failing(fs, tc.on); got != tc.want {
+			t.Errorf("Failing(%v) = %d, want %d", tc.on, got, tc.want)
+		}
+	}
+}
