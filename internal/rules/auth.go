@@ -37,14 +37,15 @@ var _ = register(&analysis.Rule{
 				if t.Kind == model.TriggerWebSocket && t.Path.IsKnown() && t.Path.V != "$connect" {
 					continue
 				}
+				keyOnly := t.AuthType.Is(model.AuthAPIKey) || (t.AuthType.Is(model.AuthNone) && t.APIKeyRequired.IsTrue())
 				switch {
-				case t.AuthType.Is(model.AuthNone):
+				case t.AuthType.Is(model.AuthNone) && !keyOnly:
 					p.Report(analysis.Finding{
 						Pos: t.AuthType.PosOr(t.Pos), Anchor: f.Pos, FunctionID: f.ID,
 						Subject: subject(f.ID, "http", t.Method.V, t.Path.V),
 						Message: fmt.Sprintf("%s of function %s has no authorizer: anyone can invoke it", routeName(t), fnLabel(f)),
 					})
-				case t.AuthType.Is(model.AuthAPIKey):
+				case keyOnly:
 					p.Report(analysis.Finding{
 						Pos: t.AuthType.PosOr(t.Pos), Anchor: f.Pos, FunctionID: f.ID, Severity: analysis.Medium,
 						Subject: subject(f.ID, "http", t.Method.V, t.Path.V),

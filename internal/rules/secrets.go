@@ -16,7 +16,7 @@ import (
 var secretName = regexp.MustCompile(`(?i)(passw(or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|client[_-]?secret|credential|auth[_-]?key|signing[_-]?key|jwt[_-]?key|conn(ection)?[_-]?str)`)
 
 // referenceName matches names that hold a pointer to a secret, not the secret.
-var referenceName = regexp.MustCompile(`(?i)(_arn|_name|_id|_table|_param(eter)?|_path|_url|_uri|_region|_ttl|_expiry|_expires|_length|_header|_bucket|_queue|_topic|_version|_field|_enabled)$`)
+var referenceName = regexp.MustCompile(`(?i)(arn|name|id|table|param(eter)?|path|url|uri|region|ttl|expiry|expires|length|header|bucket|queue|topic|version|field|enabled|type)$`)
 
 // knownToken matches credential formats that are secrets whatever the name.
 var knownToken = regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{16}$|^gh[pousr]_[A-Za-z0-9]{36,}$|^xox[abprs]-[A-Za-z0-9-]{10,}$|^sk_live_[A-Za-z0-9]{16,}$|^SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}$|^AIza[0-9A-Za-z_-]{35}$|-----BEGIN [A-Z ]*PRIVATE KEY-----`)

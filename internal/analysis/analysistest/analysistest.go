@@ -199,7 +199,11 @@ func readSidecar(p string, fn func(line int, raws []string) error) error {
 func unquoteAll(s string) []string {
 	var out []string
 	for _, m := range quotedRE.FindAllStringSubmatch(s, -1) {
-		out = append(out, strings.ReplaceAll(m[1], `\"`, `"`))
+		u, err := strconv.Unquote(`"` + m[1] + `"`)
+		if err != nil {
+			u = m[1]
+		}
+		out = append(out, u)
 	}
 	return out
 }
