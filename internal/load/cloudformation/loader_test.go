@@ -164,8 +164,12 @@ func TestSAM(t *testing.T) {
 		{"function url auth", func(t testing.TB, a *model.App) model.Value { return fn("AuthFunction")(t, a).URL.AuthType }, model.Known, model.AuthNone, 123, ""},
 		{"function url cors", func(t testing.TB, a *model.App) model.Value { return fn("AuthFunction")(t, a).URL.CORS.AllowOrigins[0] }, model.Known, "*", 126, ""},
 		{"code outside root", func(t testing.TB, a *model.App) model.Value { return fn("AuthFunction")(t, a).CodePath }, model.Unknown, "../../outside", 121, ""},
-		{"table sse", func(t testing.TB, a *model.App) model.Value { return resByID(t, a, samID("OrdersTable")).Attr(model.AttrEncryption) }, model.Known, "kms", 45, ""},
-		{"api min tls", func(t testing.TB, a *model.App) model.Value { return resByID(t, a, samID("OrdersApi")).Attr(model.AttrMinTLS) }, model.Known, "TLS_1_2", 68, ""},
+		{"table sse", func(t testing.TB, a *model.App) model.Value {
+			return resByID(t, a, samID("OrdersTable")).Attr(model.AttrEncryption)
+		}, model.Known, "kms", 45, ""},
+		{"api min tls", func(t testing.TB, a *model.App) model.Value {
+			return resByID(t, a, samID("OrdersApi")).Attr(model.AttrMinTLS)
+		}, model.Known, "TLS_1_2", 68, ""},
 		{"stage access log", func(t testing.TB, a *model.App) model.Value {
 			return resByID(t, a, samID("OrdersApiprodStage")).Attr(model.AttrAccessLog)
 		}, model.Unknown, "!GetAtt ApiLogs.Arn", 59, samID("ApiLogs")},
@@ -175,8 +179,12 @@ func TestSAM(t *testing.T) {
 		{"global api tracing", func(t testing.TB, a *model.App) model.Value {
 			return resByID(t, a, samID("ServerlessRestApiProdStage")).Attr(model.AttrTracingEnabled)
 		}, model.Known, "true", 36, ""},
-		{"httpapi jwt default", func(t testing.TB, a *model.App) model.Value { return resByID(t, a, samID("HttpOnly")).Attr(model.AttrDefaultAuth) }, model.Known, model.AuthJWT, 250, ""},
-		{"queue sse off", func(t testing.TB, a *model.App) model.Value { return resByID(t, a, samID("OrdersQueue")).Attr(model.AttrEncryption) }, model.Known, "none", 210, ""},
+		{"httpapi jwt default", func(t testing.TB, a *model.App) model.Value {
+			return resByID(t, a, samID("HttpOnly")).Attr(model.AttrDefaultAuth)
+		}, model.Known, model.AuthJWT, 250, ""},
+		{"queue sse off", func(t testing.TB, a *model.App) model.Value {
+			return resByID(t, a, samID("OrdersQueue")).Attr(model.AttrEncryption)
+		}, model.Known, "none", 210, ""},
 		{"true condition deploys", func(t testing.TB, a *model.App) model.Value { return resByID(t, a, samID("ProdOnlyBucket")).Deployed }, model.Absent, "", 0, ""},
 	}
 	runExpects(t, a, samFile, cases)
