@@ -89,6 +89,11 @@ func loadFile(ctx context.Context, root *source.Root, file string, opts load.Opt
 			Diagnostics: []model.Diagnostic{load.Diag(model.Pos{File: file}, model.DiagError, code, "cannot read template: %v", err)},
 		}
 	}
+	return loadBytes(ctx, root, file, data, opts)
+}
+
+// loadBytes parses and loads one template's contents.
+func loadBytes(ctx context.Context, root *source.Root, file string, data []byte, opts load.Options) *model.App {
 	doc, err := yamlsafe.Parse(file, data)
 	if err != nil {
 		pos := model.Pos{File: file}
