@@ -108,6 +108,9 @@ func (c *Config) Validate() error {
 // ValidateWith checks a route override against the global section (the
 // credentials rule spans both).
 func (c *RouteConfig) ValidateWith(g Config) error {
+	if c.AllowCredentials == nil && c.AllowedOrigins == nil {
+		return nil // nothing overridden: the global section's own check covers it
+	}
 	creds := g.AllowCredentials
 	if c.AllowCredentials != nil {
 		creds = *c.AllowCredentials
