@@ -8,10 +8,17 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wardensec/warden/internal/gateway/auditrec"
 )
+
+// Log satisfies the gateway's recorder interface; the request-id middleware
+// calls Record before the response completes.
+var _ auditrec.Recorder = (*Log)(nil)
 
 // backend is where committed records go. append must be atomic: either all
 // records and the checkpoint are durable when it returns nil, or none are.
@@ -30,13 +37,16 @@ type Options struct {
 	Stdout io.Writer
 	// SigningKey overrides Config.SigningKeyFile (tests, embedding).
 	SigningKey ed25519.PrivateKey
+	// Dir resolves relative Path and SigningKeyFile (the gateway passes
+	// the config file's directory).
+	Dir string
 }
 
 // ErrClosed is returned by Record after Close.
 var ErrClosed = errors.New("audit log closed")
 
 type pending struct {
-	rec  Record
+	rec  auditrec.Record
 	done chan error
 }
 
@@ -67,6 +77,13 @@ type Log struct {
 // committed record, which is what makes the log crash-consistent: a record
 // is either fully committed (and becomes the new head) or absent.
 func New(cfg Config, opts Options) (*Log, error) {
+	if opts.Dir != "" {
+		for _, p := range []*string{&cfg.Path, &cfg.SigningKeyFile} {
+			if *p != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(opts.Dir, *p)
+			}
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("audit config: %w", err)
 	}
@@ -114,7 +131,7 @@ func New(cfg Config, opts Options) (*Log, error) {
 // a request whose client went away still happened and belongs in the log.
 // The caller must not send the response before Record returns nil if it
 // relies on the durability contract.
-func (l *Log) Record(ctx context.Context, rec Record) error {
+func (l *Log) Record(ctx context.Context, rec auditrec.Record) error {
 	p := &pending{rec: rec, done: make(chan error, 1)}
 	l.mu.RLock()
 	if l.closed {
@@ -235,7 +252,7 @@ func (l *Log) commit(batch []*pending, forceCP bool) error {
 	seq, hash := l.seq, l.hash
 	recs := make([]Record, 0, len(batch))
 	for _, p := range batch {
-		r := p.rec
+		r := Record{Record: p.rec}
 		r.normalize()
 		seq++
 		r.Seq, r.PrevHash = seq, hash

@@ -21,34 +21,22 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
-	"github.com/wardensec/warden/internal/gateway/reqctx"
+	"github.com/wardensec/warden/internal/gateway/auditrec"
 )
 
-// Record is one audited request. Seq, PrevHash and Hash are assigned by the
-// Log; callers fill in the rest. Bodies, query strings and headers are never
-// part of a record: they can carry credentials (API keys may travel in the
-// query) and personal data, and the log must be safe to hand to an auditor.
+// Record is one stored audit record: the gateway's auditrec.Record plus its
+// place in the chain. Seq, PrevHash and Hash are assigned by the Log.
+// Bodies, query strings and headers are never part of a record (see
+// auditrec.Record): they can carry credentials and personal data, and the
+// log must be safe to hand to an auditor.
 type Record struct {
-	Seq             int64         `json:"seq"`
-	ID              string        `json:"id"`
-	Time            time.Time     `json:"time"`
-	Route           string        `json:"route,omitempty"`
-	Consumer        string        `json:"consumer,omitempty"`
-	ClientIP        string        `json:"client_ip,omitempty"`
-	Method          string        `json:"method"`
-	Path            string        `json:"path"`
-	Decision        string        `json:"decision"`
-	Reason          string        `json:"reason,omitempty"`
-	Status          int           `json:"status"`
-	Latency         time.Duration `json:"latency_ns"`
-	UpstreamLatency time.Duration `json:"upstream_latency_ns"`
-	Hostile         bool          `json:"hostile,omitempty"`
-	PrevHash        string        `json:"prev_hash"`
-	Hash            string        `json:"hash"`
+	Seq int64 `json:"seq"`
+	auditrec.Record
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
 }
 
 // MaxFieldLen caps each string field. A request path is attacker-chosen, and
@@ -116,36 +104,4 @@ func (r *Record) normalize() {
 	if r.Decision == "" {
 		r.Decision = "allow"
 	}
-}
-
-// FromRequest builds a record from the request state that the gateway's
-// middleware filled in. Only the URL path is kept (never the query), for the
-// reason given on Record. now is when the response was finished.
-func FromRequest(r *http.Request, st *reqctx.State, now time.Time) Record {
-	snap := st.Snapshot()
-	rec := Record{
-		ID:              st.ID,
-		Time:            st.Start,
-		Route:           st.Route,
-		ClientIP:        st.ClientIP,
-		Method:          r.Method,
-		Path:            r.URL.Path,
-		Decision:        snap.Decision,
-		Reason:          snap.Reason,
-		Status:          snap.Status,
-		UpstreamLatency: snap.UpstreamLatency,
-		Hostile:         snap.Hostile,
-	}
-	if !st.Start.IsZero() {
-		rec.Latency = now.Sub(st.Start)
-	} else {
-		rec.Time = now
-	}
-	if id := snap.Identity; id != nil {
-		rec.Consumer = id.Consumer
-		if rec.Consumer == "" {
-			rec.Consumer = id.Subject
-		}
-	}
-	return rec
 }
