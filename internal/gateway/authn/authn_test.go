@@ -51,7 +51,7 @@ type idp struct {
 	fetches atomic.Int64
 }
 
-func newIDP(t *testing.T) *idp {
+func newIDP(t testing.TB) *idp {
 	t.Helper()
 	p := &idp{}
 	mux := http.NewServeMux()
@@ -73,7 +73,7 @@ func newIDP(t *testing.T) *idp {
 }
 
 // publish replaces the served JWKS with the public halves of keys.
-func (p *idp) publish(t *testing.T, keys ...jwk.Key) {
+func (p *idp) publish(t testing.TB, keys ...jwk.Key) {
 	t.Helper()
 	set := jwk.NewSet()
 	for _, k := range keys {
@@ -130,7 +130,7 @@ func testKeys(t testing.TB) {
 const aud = "api://orders"
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	clock  *fakeClock
 	idp    *idp
 	m      *Middleware
@@ -139,7 +139,7 @@ type env struct {
 	apiKey string
 }
 
-func newEnv(t *testing.T, mutate func(*Config), rc RouteConfig) *env {
+func newEnv(t testing.TB, mutate func(*Config), rc RouteConfig) *env {
 	t.Helper()
 	testKeys(t)
 	e := &env{t: t, clock: newClock(), idp: newIDP(t), apiKey: "k-live-7f1e2a9d0c3b4e5f6a7b8c9d"}
