@@ -5,11 +5,13 @@ package all
 import (
 	"github.com/wardensec/warden/internal/load"
 	"github.com/wardensec/warden/internal/load/cloudformation"
+	"github.com/wardensec/warden/internal/load/serverless"
+	"github.com/wardensec/warden/internal/load/terraform"
 )
 
 // Loaders returns the loaders by kind.
 func Loaders() map[load.Kind]load.Loader {
-	ls := []load.Loader{cloudformation.Loader{}}
+	ls := []load.Loader{cloudformation.Loader{}, serverless.Loader{}, terraform.Loader{}}
 	m := make(map[load.Kind]load.Loader, len(ls))
 	for _, l := range ls {
 		m[l.Kind()] = l
