@@ -18,11 +18,16 @@ import (
 // equality is still checked with subtle.ConstantTimeCompare so that no
 // byte-wise early exit ever runs on secret-derived data.
 type apiKeys struct {
-	byHash map[[sha256.Size]byte]*Consumer
+	byHash map[[sha256.Size]byte]keyEntry
+}
+
+type keyEntry struct {
+	digest   [sha256.Size]byte
+	consumer *Consumer
 }
 
 func newAPIKeys(consumers []Consumer) *apiKeys {
-	k := &apiKeys{byHash: map[[sha256.Size]byte]*Consumer{}}
+	k := &apiKeys{byHash: map[[sha256.Size]byte]keyEntry{}}
 	for i := range consumers {
 		c := &consumers[i]
 		for _, h := range c.APIKeySHA256 {
@@ -30,7 +35,8 @@ func newAPIKeys(consumers []Consumer) *apiKeys {
 			if err != nil || len(b) != sha256.Size {
 				continue // rejected by Validate
 			}
-			k.byHash[[sha256.Size]byte(b)] = c
+			d := [sha256.Size]byte(b)
+			k.byHash[d] = keyEntry{digest: d, consumer: c}
 		}
 	}
 	return k
@@ -39,17 +45,14 @@ func newAPIKeys(consumers []Consumer) *apiKeys {
 // lookup returns the consumer that owns key, or nil.
 func (k *apiKeys) lookup(key string) *Consumer {
 	sum := sha256.Sum256([]byte(key))
-	c, ok := k.byHash[sum]
-	if !ok {
+	e, ok := k.byHash[sum]
+	// The map lookup already matched the digest; the constant-time
+	// compare keeps any byte-wise early exit away from secret-derived
+	// data even if the map implementation changes.
+	if !ok || subtle.ConstantTimeCompare(e.digest[:], sum[:]) != 1 {
 		return nil
 	}
-	for _, h := range c.APIKeySHA256 {
-		b, _ := hex.DecodeString(strings.TrimSpace(h))
-		if subtle.ConstantTimeCompare(b, sum[:]) == 1 {
-			return c
-		}
-	}
-	return nil
+	return e.consumer
 }
 
 // HashAPIKey returns the hex SHA-256 digest to put in a consumer's

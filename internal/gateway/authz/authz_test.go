@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"cel.dev/cel-go/common/types"
+
 	"github.com/wardensec/warden/internal/gateway/authn"
 	"github.com/wardensec/warden/internal/gateway/reqctx"
 )
@@ -215,6 +217,25 @@ func TestWithRealAuthn(t *testing.T) {
 	for key, want := range map[string]int{"key-admin-0123456789": 200, "key-reader-0123456789": 403, "nope": 401} {
 		if got, _ := call(t, srv, "", map[string]string{"X-API-Key": key}); got != want {
 			t.Errorf("key %s: status %d, want %d", key, got, want)
+		}
+	}
+}
+
+func BenchmarkCELEval(b *testing.B) {
+	m, _ := New(Config{}, Options{})
+	prg, err := m.Compile(`claims.tenant == request.headers["x-tenant"] && "admin" in identity.roles`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/orders/1", nil)
+	r.Header.Set("X-Tenant", "t1")
+	r.Header.Set("Accept", "application/json")
+	act := &activation{id: &reqctx.Identity{Method: "jwt", Roles: []string{"admin"}, Claims: map[string]any{"tenant": "t1"}}, r: r}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		out, _, err := prg.Eval(act)
+		if err != nil || out != types.True {
+			b.Fatal(out, err)
 		}
 	}
 }
