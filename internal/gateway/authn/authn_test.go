@@ -201,7 +201,9 @@ func sign(t testing.TB, key jwk.Key, alg jwa.SignatureAlgorithm, claims map[stri
 	if _, ok := extra["kid"]; !ok {
 		_ = hdr.Set("kid", kid)
 	}
-	_ = hdr.Set("typ", "JWT")
+	if _, ok := extra["typ"]; !ok {
+		_ = hdr.Set("typ", "JWT")
+	}
 	// Sign with the raw key: a jwk.Key would impose its own kid and
 	// override the header under test.
 	var raw any
@@ -593,6 +595,19 @@ func TestRouteIssuerRestriction(t *testing.T) {
 	}, RouteConfig{Methods: []string{"jwt"}, Issuers: []string{"other"}})
 	if r := e.do(sign(t, rsaAK, jwa.RS256(), e.claims(), nil), nil, ""); r.status != 401 {
 		t.Fatalf("token from issuer not allowed on route: %d", r.status)
+	}
+}
+
+func TestTypAllowlist(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.JWT.Issuers[0].Types = []string{"at+jwt"} }, RouteConfig{})
+	// sign sets typ "JWT": an ID-token-shaped token is refused.
+	if r := e.do(sign(t, rsaAK, jwa.RS256(), e.claims(), nil), nil, ""); r.status != 401 {
+		t.Fatalf("typ JWT accepted: %d", r.status)
+	}
+	for _, typ := range []string{"at+jwt", "application/AT+JWT"} {
+		if r := e.do(sign(t, rsaAK, jwa.RS256(), e.claims(), map[string]any{"typ": typ}), nil, ""); r.status != 200 {
+			t.Fatalf("typ %s refused: %d", typ, r.status)
+		}
 	}
 }
 

@@ -73,6 +73,10 @@ type IssuerConfig struct {
 	// keys come from a published JWKS, and an HMAC "key" that is public
 	// is the classic RS256→HS256 confusion attack.
 	Algorithms []string `yaml:"algorithms"`
+	// Types, when set, is an allowlist for the JWS `typ` header (compared
+	// case-insensitively, "application/" prefix ignored), e.g. [at+jwt]
+	// so that an ID token cannot be replayed as an access token (RFC 9068).
+	Types []string `yaml:"types"`
 	// Leeway tolerates clock skew on exp, nbf and iat. At most 60s.
 	Leeway time.Duration `yaml:"leeway"`
 	// MaxAge, when set, rejects tokens whose iat is older than this.

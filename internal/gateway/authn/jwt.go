@@ -82,6 +82,7 @@ func (v *verifier) Verify(ctx context.Context, token string, allowed map[string]
 	var hdr struct {
 		Alg  string          `json:"alg"`
 		Kid  string          `json:"kid"`
+		Typ  string          `json:"typ"`
 		Crit json.RawMessage `json:"crit"`
 		B64  json.RawMessage `json:"b64"`
 	}
@@ -122,6 +123,9 @@ func (v *verifier) Verify(ctx context.Context, token string, allowed map[string]
 	}
 	if hdr.Kid == "" {
 		return nil, tokErr("kid", "unknown key", errors.New("token has no kid"))
+	}
+	if len(is.cfg.Types) > 0 && !typeOK(hdr.Typ, is.cfg.Types) {
+		return nil, tokErr("typ", "token type not accepted", fmt.Errorf("typ %q", hdr.Typ))
 	}
 	return is.verify(ctx, token, claims)
 }
@@ -194,6 +198,18 @@ func (is *issuer) verify(ctx context.Context, token string, claims map[string]an
 		}
 	}
 	return is.identity(tok, claims), nil
+}
+
+// typeOK compares media types per RFC 7515 §4.1.9: case-insensitive, with
+// the "application/" prefix optional.
+func typeOK(typ string, allowed []string) bool {
+	norm := func(s string) string { return strings.TrimPrefix(strings.ToLower(s), "application/") }
+	for _, a := range allowed {
+		if norm(a) == norm(typ) {
+			return true
+		}
+	}
+	return false
 }
 
 func classify(err error) *tokenError {
