@@ -127,6 +127,8 @@ type doc struct {
 	// sam is set when SAM semantics apply: the transform, or SAM resource
 	// types in a document the caller passed (Serverless resources).
 	sam bool
+	// evalBudget counts down the values evaluated; see maxEvalNodes.
+	evalBudget int
 }
 
 func newDoc(ctx context.Context, root *source.Root, file string, body *yaml.Node, fw model.Framework, opts load.Options) *doc {
@@ -149,6 +151,7 @@ func newDoc(ctx context.Context, root *source.Root, file string, body *yaml.Node
 		apis:         map[string]*apiAuth{},
 		unresolvedAt: map[model.Pos]bool{},
 		diagSeen:     map[string]bool{},
+		evalBudget:   maxEvalNodes,
 	}
 	d.fileEntry = &model.File{Path: file, Kind: string(load.KindCloudFormation), Framework: fw, Parsed: true}
 	d.app.Files = append(d.app.Files, d.fileEntry)

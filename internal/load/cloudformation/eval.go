@@ -201,6 +201,11 @@ type evaluator struct {
 
 const maxEvalDepth = 64
 
+// maxEvalNodes bounds the work one template can cause. A real template
+// evaluates to far fewer values; a document of aliases that stays under the
+// parser's node limit could otherwise still cost seconds per Globals merge.
+const maxEvalNodes = 300_000
+
 func (e *evaluator) posOf(y *yaml.Node) model.Pos {
 	if e.at != nil {
 		return *e.at
@@ -243,6 +248,12 @@ func (e *evaluator) eval(y *yaml.Node, depth int) *node {
 		return nil
 	}
 	pos := e.posOf(y)
+	if e.d.evalBudget--; e.d.evalBudget < 0 {
+		if e.d.evalBudget == -1 {
+			e.d.diag(pos, model.DiagError, "limit", "template expands to more than %d values (through aliases or repeated Globals); the rest is treated as unknown", maxEvalNodes)
+		}
+		return e.d.unknown("(evaluation limit)", pos)
+	}
 	if depth > maxEvalDepth {
 		e.d.diag(pos, model.DiagWarning, "limit", "value nests intrinsic functions deeper than %d levels; treated as unknown", maxEvalDepth)
 		return e.d.unknown("(too deeply nested)", pos)

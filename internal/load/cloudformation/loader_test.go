@@ -735,3 +735,28 @@ Resources:
 		t.Errorf("no diagnostic for the undefined authorizer: %+v", a.Diagnostics)
 	}
 }
+
+// TestEvaluationBudget: a document of aliases under the parser's node limit
+// must not cost unbounded time to evaluate; past the budget values are
+// unknown and a limit diagnostic names the file.
+func TestEvaluationBudget(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a: &a {x1: 1, x2: 2, x3: 3, x4: 4, x5: 5, x6: 6, x7: 7, x8: 8, x9: 9}\n")
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e"} {
+		b.WriteString(n + ": &" + n + " [" + strings.Repeat("*"+prev+",", 8) + "*" + prev + "]\n")
+		prev = n
+	}
+	b.WriteString("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: [" + strings.Repeat("*e,", 13) + "*e]\n      KmsMasterKeyId: k\n")
+	a := loadBytes(context.Background(), nil, "b.yaml", []byte(b.String()), load.Options{})
+	var limit bool
+	for _, d := range a.Diagnostics {
+		limit = limit || (d.Code == "limit" && d.Pos.File == "b.yaml" && d.Pos.Line > 0)
+	}
+	if !limit {
+		t.Errorf("no limit diagnostic: %+v", a.Diagnostics)
+	}
+	if len(a.Resources) != 1 {
+		t.Errorf("resource lost: %+v", a.Resources)
+	}
+}
