@@ -3,8 +3,6 @@ package cloudformation
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -824,15 +822,3 @@ func mergeGlobals(global, local *node) *node {
 	}
 	return local
 }
-
-// sortedKeys returns a map's keys in order, for deterministic output.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-var _ = fmt.Sprintf
