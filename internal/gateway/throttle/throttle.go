@@ -168,15 +168,13 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := rt.m
 	now := m.now()
 	consumer := ""
+	consumerRate, q := rt.rc.Consumer, rt.rc.Quota
 	if id := reqctx.From(r.Context()).Identity(); id != nil && id.Consumer != "" {
 		consumer = id.Consumer
 		if id.Method == "jwt" && id.Issuer != "" {
 			// Subjects are only unique per issuer.
 			consumer = id.Issuer + "|" + id.Consumer
 		}
-	}
-	consumerRate, q := rt.rc.Consumer, rt.rc.Quota
-	if id := reqctx.From(r.Context()).Identity(); id != nil {
 		if p, ok := m.cfg.Consumers[id.Consumer]; ok {
 			if p.Rate != nil {
 				consumerRate = p.Rate

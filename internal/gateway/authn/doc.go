@@ -1,0 +1,45 @@
+package authn
+
+// Configuration, as it appears in gateway.yaml (the core maps the sections
+// onto Config and RouteConfig):
+//
+//	authn:
+//	  default_methods: [jwt]          # routes without authn.methods
+//	  jwt:
+//	    max_token_bytes: 8192
+//	    issuers:
+//	      - name: main
+//	        issuer: https://idp.example.com/realms/acme   # discovery at /.well-known/openid-configuration
+//	        # jwks_url: https://idp.example.com/keys      # instead of discovery
+//	        audiences: [api://orders]
+//	        algorithms: [RS256, ES256]  # asymmetric only; none and HS* are refused
+//	        types: [at+jwt]             # optional typ allowlist
+//	        leeway: 30s                 # at most 60s
+//	        max_age: 24h                # optional, on iat
+//	        refresh_interval: 15m
+//	        min_refresh_interval: 30s   # unknown-kid refetch rate limit
+//	        roles_claim: realm_access.roles
+//	  api_key:
+//	    header: X-API-Key
+//	    query: ""                       # off unless set
+//	  mtls:
+//	    client_ca_file: /etc/warden/clients-ca.pem
+//	    require_known: true
+//	  consumers:
+//	    - name: acme
+//	      api_key_sha256: [9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08]
+//	      mtls_subjects: [spiffe://acme/billing]
+//	      scopes: [orders:read]
+//	      roles: [partner]
+//
+//	routes:
+//	  - name: orders
+//	    authn:
+//	      methods: [jwt, apikey]        # or [none] for a public route
+//	      issuers: [main]
+//
+// Denial reasons recorded in reqctx: authn.missing, authn.apikey.invalid,
+// authn.mtls.invalid, and authn.jwt.{too_large, malformed, crit, alg, kid,
+// typ, iss, aud, expired, not_yet_valid, iat, claims, signature,
+// keys_unavailable}. All are 401 except keys_unavailable (503: the IdP's
+// keys were never loaded, which is our outage, not the caller's fault).
