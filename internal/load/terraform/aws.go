@@ -110,6 +110,14 @@ func (in *inst) nameIt(v model.Value) {
 	}
 }
 
+// setIf sets an attribute only when the source sets it, so Absent keeps
+// meaning "platform default".
+func setIf(set func(string, model.Value), key string, v model.Value) {
+	if v.IsSet() {
+		set(key, v)
+	}
+}
+
 func (in *inst) link(f func()) { in.m.l.links = append(in.m.l.links, f) }
 
 func (l *loader) edge(from, to string, k model.EdgeKind, pos model.Pos) {
@@ -238,10 +246,7 @@ func (in *inst) lambdaFunction() {
 	f.EnvKMSKey = in.a("kms_key_arn")
 	f.RoleRef = in.a("role")
 	f.DeadLetter = in.blockVal(b, "dead_letter_config", "target_arn")
-	f.SetAttr(model.AttrRegion, in.a("region"))
-	if len(f.Attrs) == 1 && f.Attrs[model.AttrRegion].IsAbsent() {
-		f.Attrs = nil
-	}
+	setIf(f.SetAttr, model.AttrRegion, in.a("region"))
 	if vbs := b.blocks("vpc_config"); len(vbs) > 0 {
 		f.VPC = &model.VPCConfig{Pos: posOf(vbs[0].def),
 			SubnetIDs:        in.list(vbs[0].body, "subnet_ids"),

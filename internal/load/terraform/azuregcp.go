@@ -22,7 +22,7 @@ func (in *inst) azureFunctionApp() {
 		l.fnByName[f.FunctionName.V] = f
 	}
 	in.nameIt(f.FunctionName)
-	f.SetAttr(model.AttrRegion, in.a("location"))
+	setIf(f.SetAttr, model.AttrRegion, in.a("location"))
 	if v := in.a("https_only"); v.IsSet() {
 		f.SetAttr(model.AttrHTTPSOnly, v)
 	}
@@ -105,7 +105,7 @@ func (in *inst) gcpFunction() {
 	// max_instances caps concurrency the way reserved concurrency does on
 	// Lambda, which is what rules about runaway scaling look at.
 	f.ReservedConc = in.a("max_instances")
-	f.SetAttr(model.AttrRegion, in.a("region"))
+	setIf(f.SetAttr, model.AttrRegion, in.a("region"))
 	if v := in.a("ingress_settings"); v.IsSet() {
 		f.SetAttr(model.AttrIngressSettings, v)
 	}
@@ -147,7 +147,7 @@ func (in *inst) gcpFunction2() {
 	if f.FunctionName.IsKnown() {
 		l.fnByName[f.FunctionName.V] = f
 	}
-	f.SetAttr(model.AttrRegion, in.a("location"))
+	setIf(f.SetAttr, model.AttrRegion, in.a("location"))
 	if bc, ok := b.first("build_config"); ok {
 		f.Runtime = in.attrVal(bc, "runtime")
 		f.Handler = in.attrVal(bc, "entry_point")
