@@ -24,7 +24,46 @@ import (
 // the count of unresolved values; a caller that records the file itself
 // should add that count to its own entry and drop this one.
 func LoadDocument(ctx context.Context, root *source.Root, file string, body *yaml.Node, fw model.Framework, opts load.Options) *model.App {
+	return LoadFragment(ctx, root, file, body, fw, opts, Outside{})
+}
+
+// Outside describes elements a template fragment may refer to but does not
+// declare: the functions and roles the Serverless Framework generates
+// (HelloLambdaFunction, IamRoleLambdaExecution) that a `resources` section
+// references with Ref and Fn::GetAtt.
+type Outside struct {
+	// IDs maps logical names to model IDs. A Ref or GetAtt to one of them
+	// resolves like one to a resource of the fragment: Unknown, with Ref set.
+	IDs map[string]string
+	// Functions and Roles the fragment may attach to: S3 notifications,
+	// subscriptions, event source mappings, Lambda permissions and URLs
+	// add to these functions; AWS::IAM::Policy documents listing these
+	// roles are appended to their Policies. They are modified in place and
+	// are not returned in the App. Their IDs should be in IDs too.
+	Functions []*model.Function
+	Roles     []*model.Role
+}
+
+// LoadFragment is LoadDocument for a fragment whose references may point at
+// elements declared outside it.
+func LoadFragment(ctx context.Context, root *source.Root, file string, body *yaml.Node, fw model.Framework, opts load.Options, out Outside) *model.App {
 	d := newDoc(ctx, root, file, body, fw, opts)
+	for name, id := range out.IDs {
+		d.implicitIDs[name] = id
+	}
+	for _, f := range out.Functions {
+		if f != nil {
+			d.fns[f.ID] = f
+			d.rscTypes[f.ID] = "AWS::Lambda::Function"
+			d.outsideFns = append(d.outsideFns, f)
+		}
+	}
+	for _, r := range out.Roles {
+		if r != nil {
+			d.roles[r.ID] = r
+			d.rscTypes[r.ID] = "AWS::IAM::Role"
+		}
+	}
 	d.run()
 	return d.app
 }
@@ -127,6 +166,8 @@ type doc struct {
 	// sam is set when SAM semantics apply: the transform, or SAM resource
 	// types in a document the caller passed (Serverless resources).
 	sam bool
+	// outsideFns are functions declared outside a fragment (LoadFragment).
+	outsideFns []*model.Function
 	// evalBudget counts down the values evaluated; see maxEvalNodes.
 	evalBudget int
 }
@@ -376,12 +417,20 @@ func (d *doc) fnFor(v model.Value) *model.Function {
 	if f := d.fns[v.Ref]; f != nil {
 		return f
 	}
-	if v.IsKnown() {
-		for _, r := range d.order {
-			f := d.fns[r.id]
-			if f != nil && f.FunctionName.IsKnown() && (f.FunctionName.V == v.V || strings.HasSuffix(v.V, ":function:"+f.FunctionName.V)) {
-				return f
-			}
+	if !v.IsKnown() {
+		return nil
+	}
+	match := func(f *model.Function) bool {
+		return f != nil && f.FunctionName.IsKnown() && (f.FunctionName.V == v.V || strings.HasSuffix(v.V, ":function:"+f.FunctionName.V))
+	}
+	for _, r := range d.order {
+		if f := d.fns[r.id]; match(f) {
+			return f
+		}
+	}
+	for _, f := range d.outsideFns {
+		if match(f) {
+			return f
 		}
 	}
 	return nil

@@ -512,6 +512,11 @@ func (e *evaluator) ref(name string, pos model.Pos) *node {
 		u.v.Ref = r.id
 		return u
 	}
+	if id, ok := d.implicitIDs[name]; ok {
+		u := d.unknown("!Ref "+name, pos)
+		u.v.Ref = id
+		return u
+	}
 	d.diag(pos, model.DiagWarning, "unresolved", "Ref to %s, which is neither a parameter nor a resource of this template", name)
 	return d.unresolved("!Ref "+name, pos)
 }

@@ -760,3 +760,54 @@ func TestEvaluationBudget(t *testing.T) {
 		t.Errorf("resource lost: %+v", a.Resources)
 	}
 }
+
+// TestLoadFragment: a Serverless Framework resources section refers to the
+// function and role the framework generates.
+func TestLoadFragment(t *testing.T) {
+	src := []byte(`Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        LambdaConfigurations:
+          - Event: s3:ObjectCreated:*
+            Function: !GetAtt HelloLambdaFunction.Arn
+  Extra:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: extra
+      Roles: [!Ref IamRoleLambdaExecution]
+      PolicyDocument:
+        Statement: [{Effect: Allow, Action: "s3:*", Resource: "*"}]
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub /aws/lambda/${HelloLambdaFunction}
+`)
+	doc, err := yamlsafe.Parse("serverless.yml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := &model.Function{ID: "serverless.yml#hello", Name: "hello"}
+	role := &model.Role{ID: "serverless.yml#IamRoleLambdaExecution", Name: "IamRoleLambdaExecution", Implicit: true}
+	a := LoadFragment(context.Background(), nil, "serverless.yml", yamlsafe.Body(doc), model.Serverless, load.Options{}, Outside{
+		IDs:       map[string]string{"HelloLambdaFunction": fn.ID, "IamRoleLambdaExecution": role.ID},
+		Functions: []*model.Function{fn},
+		Roles:     []*model.Role{role},
+	})
+	if len(a.Diagnostics) != 0 || a.Files[0].Unresolved != 0 {
+		t.Errorf("diagnostics = %+v unresolved = %d", a.Diagnostics, a.Files[0].Unresolved)
+	}
+	if len(fn.Triggers) != 1 || fn.Triggers[0].SourceID != "serverless.yml#Uploads" || fn.Triggers[0].Pos.Line != 7 {
+		t.Errorf("triggers = %+v", fn.Triggers)
+	}
+	if len(role.Policies) != 1 || role.Policies[0].Source != "AWS::IAM::Policy" {
+		t.Errorf("role policies = %+v", role.Policies)
+	}
+	if len(a.Functions) != 0 || len(a.Roles) != 0 {
+		t.Error("outside elements returned in the App")
+	}
+	if lg := resByID(t, a, "serverless.yml#Logs").Attr("log_group_name"); lg.Ref != fn.ID {
+		t.Errorf("log group name = %+v", lg)
+	}
+}
