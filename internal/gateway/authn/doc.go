@@ -27,7 +27,7 @@ package authn
 //	    require_known: true
 //	  consumers:
 //	    - name: acme
-//	      api_key_sha256: [9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08]
+//	      api_key_sha256: ["<printf %s \"$KEY\" | sha256sum>"]   # 64 hex chars
 //	      mtls_subjects: [spiffe://acme/billing]
 //	      scopes: [orders:read]
 //	      roles: [partner]

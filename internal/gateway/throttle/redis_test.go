@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -94,6 +95,7 @@ func TestRedisSharedLimitAcrossInstances(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	t.Logf("two instances, %d concurrent workers: %d allowed, %d limited (limit %d)", workers, ok.Load(), limited.Load(), burst)
 	if other.Load() != 0 {
 		t.Fatalf("%d requests failed or got an unexpected status", other.Load())
 	}
@@ -244,6 +246,47 @@ func BenchmarkRedisTake(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := m.primary.take(ctx, buckets, nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestRedisUnresponsive covers the outage that hurts most: a Redis that
+// accepts connections and never answers. The per-call timeout turns it into
+// the failure policy instead of a stalled request. This needs no Redis.
+func TestRedisUnresponsive(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns sync.WaitGroup
+	done := make(chan struct{})
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() { // swallow everything, answer nothing
+				defer conns.Done()
+				go func() { <-done; c.Close() }()
+				_, _ = io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+	t.Cleanup(func() { l.Close(); close(done); conns.Wait() })
+	rc := RouteConfig{Route: &Rate{Requests: 1, Per: time.Hour, Burst: 1}}
+	for _, tc := range []struct {
+		policy string
+		want   []int
+	}{{FailClosed, []int{503, 503}}, {LocalFallback, []int{200, 429}}} {
+		cfg := redisConfig(l.Addr().String(), "x:", tc.policy)
+		cfg.Redis.Timeout = 50 * time.Millisecond
+		_, srv := newServer(t, cfg, rc, Options{})
+		for i, w := range tc.want {
+			if r := get(t, srv, nil); r.status != w {
+				t.Fatalf("%s request %d: %d, want %d", tc.policy, i, r.status, w)
+			}
 		}
 	}
 }
