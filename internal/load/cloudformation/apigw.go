@@ -165,6 +165,14 @@ func (d *doc) link() {
 			d.edge(f.ID, lg.ID, model.EdgeLogsTo, lg.Pos)
 		}
 	}
+	// A fragment's log group may be the one of a function declared outside
+	// it (the Serverless Framework's /aws/lambda/${HelloLambdaFunction}).
+	for _, f := range d.outsideFns {
+		if lg := d.logGroupFor(f, logGroups); lg != nil && f.LogGroupID == "" {
+			f.LogGroupID = lg.ID
+			d.edge(f.ID, lg.ID, model.EdgeLogsTo, lg.Pos)
+		}
+	}
 }
 
 // logGroupFor finds the log group a function writes to: the one its

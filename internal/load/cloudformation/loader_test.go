@@ -692,12 +692,25 @@ Resources:
       Handler: h
       Runtime: go1.x
       Role: arn:aws:iam::1:role/r
+      LoggingConfig:
+        LogGroup: !Ref FnLogs
       Events:
         A: {Type: Api, Properties: {RestApiId: !Ref Open, Path: /a, Method: get}}
         B: {Type: Api, Properties: {RestApiId: !Ref Custom, Path: /b, Method: get}}
         C: {Type: Api, Properties: {RestApiId: !Ref Custom, Path: /c, Method: options}}
         D: {Type: Api, Properties: {RestApiId: !Ref ApiId, Path: /d, Method: get}}
         E: {Type: Api, Properties: {RestApiId: !Ref Custom, Path: /e, Method: get, Auth: {Authorizer: Nope}}}
+  FnLogs:
+    Type: AWS::Logs::LogGroup
+  Gen:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: h, Runtime: go1.x, InlineCode: x}
+  GenExtra:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: extra
+      Roles: [!Ref GenRole]
+      PolicyDocument: {Statement: [{Effect: Allow, Action: "sqs:*", Resource: "*"}]}
 `)
 	doc, err := yamlsafe.Parse("t.yaml", src)
 	if err != nil {
@@ -724,12 +737,19 @@ Resources:
 	if !trigger(t, f, "B").APIKeyRequired.IsTrue() {
 		t.Error("ApiKeyRequired from the API not applied")
 	}
-	if f.RoleID != "" || len(a.Roles) != 0 {
-		t.Errorf("explicit external role produced roles: %+v", a.Roles)
+	if f.RoleID != "" {
+		t.Errorf("explicit external role resolved to %q", f.RoleID)
+	}
+	if f.LogGroupID != "t.yaml#FnLogs" || !hasEdge(a, f.ID, "logs-to", "t.yaml#FnLogs") {
+		t.Errorf("LoggingConfig log group not linked: %q", f.LogGroupID)
+	}
+	gen := roleByID(t, a, "t.yaml#GenRole")
+	if len(gen.Policies) != 1 || gen.Policies[0].Source != "AWS::IAM::Policy" || len(a.Roles) != 1 {
+		t.Errorf("policy on the generated role: %+v (roles %d)", gen.Policies, len(a.Roles))
 	}
 	var nope bool
 	for _, d := range a.Diagnostics {
-		nope = nope || (strings.Contains(d.Message, "Nope") && d.Pos.Line == 30)
+		nope = nope || (strings.Contains(d.Message, "Nope") && d.Pos.Line == 32)
 	}
 	if !nope {
 		t.Errorf("no diagnostic for the undefined authorizer: %+v", a.Diagnostics)

@@ -197,6 +197,8 @@ func (d *doc) buildPrimary(r *res) {
 		setAttr(m, "state", p.get("State").str())
 	case "AWS::ApiGateway::Method", "AWS::ApiGatewayV2::Route":
 		d.newResource(r, model.KindRoute)
+	case "AWS::CloudFormation::Stack", "AWS::Serverless::Application":
+		d.diag(r.pos, model.DiagInfo, "unsupported", "nested stack %s is not loaded from here; scan its template directly if it is in the repository", r.name)
 	}
 }
 
@@ -215,6 +217,9 @@ func (d *doc) buildAttachment(r *res) {
 		p := d.props(r)
 		d.resourcePolicy(r, p, p.get("Topics").list(), "PolicyDocument")
 	case "AWS::Lambda::Permission":
+		if r.deployed.IsFalse() {
+			return
+		}
 		p := d.props(r)
 		fr := p.get("FunctionName").str()
 		perm := &model.Permission{ID: r.id, Provider: model.AWS, Framework: d.fw, Pos: r.pos, FunctionRef: fr,
@@ -225,6 +230,9 @@ func (d *doc) buildAttachment(r *res) {
 		}
 		d.app.Permissions = append(d.app.Permissions, perm)
 	case "AWS::Lambda::Url":
+		if r.deployed.IsFalse() {
+			return
+		}
 		p := d.props(r)
 		target := p.get("TargetFunctionArn").str()
 		f := d.fnFor(target)
