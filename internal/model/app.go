@@ -36,6 +36,8 @@ type App struct {
 	Edges       []Edge        `json:"edges"`
 	Inputs      []*Input      `json:"inputs"`
 	Diagnostics []Diagnostic  `json:"diagnostics"`
+	// Packages are the third-party packages functions ship (internal/deps).
+	Packages []*Package `json:"packages,omitempty"`
 }
 
 // File is one file that discovery looked at, and what became of it.
@@ -438,6 +440,7 @@ func (a *App) Merge(other *App) {
 	a.Edges = append(a.Edges, other.Edges...)
 	a.Inputs = append(a.Inputs, other.Inputs...)
 	a.Diagnostics = append(a.Diagnostics, other.Diagnostics...)
+	a.Packages = append(a.Packages, other.Packages...)
 }
 
 // Sort puts every list in a deterministic order, so that output does not
