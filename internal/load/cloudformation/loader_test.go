@@ -725,7 +725,7 @@ Resources:
 	}{
 		{"A", model.Unknown, ""},
 		{"B", model.Known, model.AuthCustom},
-		{"C", model.Known, model.AuthNone},
+		{"C", model.Known, model.AuthCustom}, // a declared OPTIONS event gets the default authorizer too
 		{"D", model.Unknown, ""},
 		{"E", model.Unknown, ""},
 	} {

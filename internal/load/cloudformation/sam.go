@@ -1,8 +1,6 @@
 package cloudformation
 
 import (
-	"strings"
-
 	"github.com/wardensec/warden/internal/model"
 )
 
@@ -414,10 +412,6 @@ func (d *doc) samHTTPEvent(tr *model.Trigger, ep *node, http bool, pos model.Pos
 	case api.def.IsSet():
 		tr.Authorizer = api.defName
 		tr.AuthType = api.def
-		if strings.EqualFold(tr.Method.V, "OPTIONS") {
-			// SAM leaves CORS preflight routes open unless told otherwise.
-			tr.AuthType = model.Str(model.AuthNone, pos)
-		}
 	case api.openapi:
 		tr.AuthType = model.Unresolved("auth may be defined in the OpenAPI definition of "+api.id, pos)
 	default:
