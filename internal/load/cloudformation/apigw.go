@@ -153,7 +153,7 @@ func (d *doc) link() {
 		}
 		d.edge(f.ID, f.RoleID, model.EdgeUsesRole, f.RoleRef.PosOr(f.Pos))
 		for _, e := range f.Environment {
-			if e.Value.Ref != "" && e.Value.Ref != f.ID {
+			if e.Value.Ref != f.ID && d.isModel(e.Value.Ref) {
 				d.edge(f.ID, e.Value.Ref, model.EdgeReferences, e.Pos)
 			}
 		}

@@ -437,7 +437,7 @@ func (d *doc) fnFor(v model.Value) *model.Function {
 }
 
 func (d *doc) edge(from, to string, kind model.EdgeKind, pos model.Pos) {
-	if from == "" || to == "" {
+	if from == "" || !d.isModel(to) {
 		return
 	}
 	key := from + "\x00" + to + "\x00" + string(kind)

@@ -323,6 +323,9 @@ func (d *doc) buildAttachment(r *res) {
 		p := d.props(r)
 		target := p.get("ResourceArn").str()
 		acl := p.get("WebACLArn").str()
+		w := d.newResource(r, model.KindWAF)
+		setAttr(w, model.AttrWebACL, acl)
+		setAttr(w, "target", target)
 		m := d.rsc[target.Ref]
 		if m == nil {
 			d.diag(r.pos, model.DiagInfo, "unresolved", "WAF association %s targets %s, which Warden cannot match to an API or stage of this template", r.name, target)
@@ -341,6 +344,16 @@ func (d *doc) buildAttachment(r *res) {
 		}
 		d.edge(r.id, m.ID, model.EdgeAttached, r.pos)
 	}
+}
+
+// isModel reports whether id names an element of the model (not, say, a
+// VPC the template declares but Warden does not model), so that edges and
+// SourceIDs never dangle.
+func (d *doc) isModel(id string) bool {
+	if id == "" {
+		return false
+	}
+	return d.rsc[id] != nil || d.fns[id] != nil || d.roles[id] != nil
 }
 
 // stageInARN reports whether an API Gateway stage ARN expression names s.
@@ -686,19 +699,17 @@ func stateEnabled(s model.Value) model.Value {
 
 // addTrigger attaches a trigger and its edge.
 func (d *doc) addTrigger(f *model.Function, tr *model.Trigger, sourceID string) {
-	if tr.SourceID != "" {
-		if _, ok := d.rscTypes[tr.SourceID]; !ok {
-			if _, implicit := d.rsc[tr.SourceID]; !implicit {
-				tr.SourceID = ""
-			}
-		}
+	if !d.isModel(tr.SourceID) {
+		tr.SourceID = ""
 	}
 	f.Triggers = append(f.Triggers, tr)
 	if tr.Kind == model.TriggerHTTP || tr.Kind == model.TriggerWebSocket {
-		d.edge(tr.APIID, f.ID, model.EdgeServes, tr.Pos)
+		if d.isModel(tr.APIID) {
+			d.edge(tr.APIID, f.ID, model.EdgeServes, tr.Pos)
+		}
 		return
 	}
-	if _, ok := d.rscTypes[sourceID]; ok {
+	if d.isModel(sourceID) {
 		d.edge(sourceID, f.ID, model.EdgeTriggeredBy, tr.Pos)
 	}
 }
