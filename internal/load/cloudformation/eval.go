@@ -393,6 +393,9 @@ func (e *evaluator) fn(name string, arg *yaml.Node, pos model.Pos, depth int) *n
 			return e.eval(arg.Content[2], depth)
 		}
 		a, b := e.eval(arg.Content[1], depth), e.eval(arg.Content[2], depth)
+		if a != nil && b != nil && a.k == nScalar && b.k == nScalar && a.v.V == b.v.V {
+			return a
+		}
 		u := d.unknown("!If ["+cond+", ...]", pos)
 		// Keep a reference both branches agree on, so edges survive.
 		if a != nil && b != nil && a.v.Ref != "" && a.v.Ref == b.v.Ref {

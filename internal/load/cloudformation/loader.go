@@ -1,8 +1,25 @@
 // Package cloudformation loads CloudFormation and SAM templates (YAML or
 // JSON) into the application model. It resolves what a template determines
-// statically (parameter defaults, mappings, conditions, intrinsic functions
-// over known values) and marks everything else Unknown, so that rules never
-// mistake a value Warden could not see for a safe one.
+// statically (parameter defaults and --var overrides, mappings, conditions,
+// intrinsic functions over known values) and marks everything else
+// Unknown, so that rules never mistake a value Warden could not see for a
+// safe one.
+//
+// Conventions rules can rely on:
+//   - IDs are "<file>#<logical name>". What SAM generates gets the logical
+//     name SAM gives it: "<Fn>Role", "ServerlessRestApi", "ServerlessHttpApi",
+//     "<Api><StageName>Stage"; these are Implicit roles or carry the
+//     attribute implicit=true.
+//   - Ref and Fn::GetAtt to an element of the template are Unknown (an ARN
+//     is not known before deployment) with Value.Ref set to its model ID and
+//     Expr "!GetAtt Queue.Arn". Inside Fn::Sub and Fn::Join the known parts
+//     are filled in and unknown ones kept as ${...}:
+//     "arn:${AWS::Partition}:s3:::${Bucket}/*". Pseudo parameters
+//     (AWS::Region, AWS::AccountId, AWS::Partition) stay unknown but are not
+//     counted as unresolved; they name one account and region, so an Unknown
+//     resource whose Expr has no "*" outside ${...} is still one resource.
+//   - Values fetched at deploy time (ImportValue, {{resolve:...}} dynamic
+//     references, AWS::SSM::Parameter::Value parameters) are External.
 package cloudformation
 
 import (
