@@ -159,7 +159,7 @@ func (m *Middleware) Wrap(route string, rc RouteConfig, next http.Handler) (http
 	if err != nil {
 		return nil, fmt.Errorf("waf route %q: %w", route, err)
 	}
-	return &handler{m: m, route: route, waf: w, next: next}, nil
+	return &handler{m: m, route: route, waf: w, next: next, detectionOnly: det}, nil
 }
 
 // Close releases the compiled rule sets (Coraza memoizes compiled patterns
@@ -179,22 +179,50 @@ func (m *Middleware) Close() error {
 }
 
 type handler struct {
-	m     *Middleware
-	route string
-	waf   coraza.WAF
-	next  http.Handler
+	m             *Middleware
+	route         string
+	waf           coraza.WAF
+	next          http.Handler
+	detectionOnly bool
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := reqctx.From(r.Context())
 	cfg := &h.m.cfg
 
-	body, ok := readBody(w, r, cfg.RequestBodyLimit)
-	if !ok {
+	body, rest, err := readBody(r, cfg.RequestBodyLimit)
+	if err != nil {
+		reqctx.Reject(w, r, http.StatusBadRequest, "waf.body_read", "could not read request body")
 		return
 	}
-	if n := countArgs(r, body); n > cfg.ArgumentLimit {
-		reqctx.Reject(w, r, http.StatusRequestEntityTooLarge, "waf.argument_limit", "too many request arguments")
+	// The WAF's own limits: past them Coraza would inspect only part of the
+	// request, so a blocking route refuses it. A detection-only route
+	// promises never to block; it records the would-be refusal and passes
+	// the request on uninspected.
+	limit := ""
+	switch {
+	case rest != nil:
+		limit = "waf.body_limit"
+	case countArgs(r, body) > cfg.ArgumentLimit:
+		limit = "waf.argument_limit"
+	}
+	if limit != "" {
+		if !h.detectionOnly {
+			msg := "request body too large"
+			if limit == "waf.argument_limit" {
+				msg = "too many request arguments"
+			}
+			reqctx.Reject(w, r, http.StatusRequestEntityTooLarge, limit, msg)
+			return
+		}
+		st.Detect(limit)
+		if body != nil {
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.MultiReader(bytes.NewReader(body), orEmpty(rest)), r.Body}
+		}
+		h.next.ServeHTTP(w, r)
 		return
 	}
 
@@ -361,25 +389,31 @@ func matchedIDs(tx types.Transaction) []int {
 	return ids
 }
 
-// readBody buffers the request body up to limit. A larger body is refused
-// with 413 instead of being inspected partially, because inspecting only a
-// prefix lets the payload ride in the uninspected rest.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+// readBody buffers the request body up to limit. When the body is longer,
+// rest is the unread remainder (non-nil), and body holds what was read.
+// Inspecting only a prefix would let a payload ride in the uninspected
+// rest, so callers refuse such requests (or, in detection-only mode, pass
+// them uninspected).
+func readBody(r *http.Request, limit int64) (body []byte, rest io.Reader, err error) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return nil, true
+		return nil, nil, nil
 	}
 	if r.ContentLength > limit {
-		reqctx.Reject(w, r, http.StatusRequestEntityTooLarge, "waf.body_limit", "request body too large")
-		return nil, false
+		return nil, r.Body, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
-		reqctx.Reject(w, r, http.StatusBadRequest, "waf.body_read", "could not read request body")
-		return nil, false
+		return nil, nil, fmt.Errorf("read request body: %w", err)
 	}
 	if int64(len(body)) > limit {
-		reqctx.Reject(w, r, http.StatusRequestEntityTooLarge, "waf.body_limit", "request body too large")
-		return nil, false
+		return body, r.Body, nil
 	}
-	return body, true
+	return body, nil, nil
+}
+
+func orEmpty(r io.Reader) io.Reader {
+	if r == nil {
+		return bytes.NewReader(nil)
+	}
+	return r
 }

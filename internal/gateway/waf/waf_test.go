@@ -317,6 +317,24 @@ func TestArgumentPaddingRefused(t *testing.T) {
 	}
 }
 
+func TestDetectionOnlyLimitsPass(t *testing.T) {
+	mw, err := New(Config{Enabled: true, ArgumentLimit: 10, RequestBodyLimit: 1024}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mw.Close()
+	s := newStack(t, mw, map[string]RouteConfig{"watch": {DetectionOnly: boolp(true)}})
+	big := `{"a":"` + strings.Repeat("x", 2000) + `"}`
+	code, body, snap := s.do(t, "POST", "/watch/x", "application/json", big)
+	if code != 200 || snap.Decision != "detect" || snap.Reason != "waf.body_limit" || !strings.Contains(body, strings.Repeat("x", 2000)) {
+		t.Fatalf("oversized body on detection-only route: %d %q %q (upstream must get the whole body)", code, snap.Decision, snap.Reason)
+	}
+	code, _, snap = s.do(t, "GET", "/watch/x?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&k=11", "", "")
+	if code != 200 || snap.Decision != "detect" || snap.Reason != "waf.argument_limit" {
+		t.Fatalf("too many args on detection-only route: %d %q %q", code, snap.Decision, snap.Reason)
+	}
+}
+
 func TestBodyLimit(t *testing.T) {
 	mw, err := New(Config{Enabled: true, RequestBodyLimit: 1024}, Options{})
 	if err != nil {
