@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +34,35 @@ var unknownFn = function.New(&function.Spec{
 	},
 })
 
+// maxCollection bounds collections built by functions.
+const maxCollection = 100_000
+
+var wideFormat = regexp.MustCompile(`%[-+# 0]*(\d{4,}|\*)`)
+
+// bounded wraps fn so that it returns unknown when ok rejects the
+// arguments. Arguments reach ok known and non-null.
+func bounded(fn function.Function, ok func([]cty.Value) bool) function.Function {
+	spec := &function.Spec{
+		Params:   fn.Params(),
+		VarParam: fn.VarParam(),
+		Type: func(args []cty.Value) (cty.Type, error) {
+			return fn.ReturnTypeForValues(args)
+		},
+		Impl: func(args []cty.Value, ret cty.Type) (cty.Value, error) {
+			for _, a := range args {
+				if !a.IsWhollyKnown() || a.IsNull() {
+					return fn.Call(args)
+				}
+			}
+			if !ok(args) {
+				return cty.UnknownVal(ret), nil
+			}
+			return fn.Call(args)
+		},
+	}
+	return function.New(spec)
+}
+
 // functions is Terraform's function table as far as the cty standard
 // library implements it with Terraform's semantics.
 func (l *loader) functions() map[string]function.Function {
@@ -61,6 +91,48 @@ func (l *loader) functions() map[string]function.Function {
 			"tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)), "tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
 			"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
 		}
+		// Functions whose output size a tiny input controls are bounded,
+		// so that range(1e9) or format("%999999999d", 1) in a scanned file
+		// becomes an unknown value instead of a scan that eats the machine.
+		funcs["range"] = bounded(stdlib.RangeFunc, func(args []cty.Value) bool {
+			var nums []float64
+			for _, a := range args {
+				f, _ := a.AsBigFloat().Float64()
+				nums = append(nums, f)
+			}
+			start, end, step := 0.0, 0.0, 1.0
+			switch len(nums) {
+			case 1:
+				end = nums[0]
+			case 2:
+				start, end = nums[0], nums[1]
+			case 3:
+				start, end, step = nums[0], nums[1], nums[2]
+			}
+			if step == 0 {
+				return true
+			}
+			n := (end - start) / step
+			return n < maxCollection
+		})
+		wide := func(args []cty.Value) bool {
+			return len(args) == 0 || args[0].Type() != cty.String || !wideFormat.MatchString(args[0].AsString())
+		}
+		funcs["format"] = bounded(stdlib.FormatFunc, wide)
+		funcs["formatlist"] = bounded(stdlib.FormatListFunc, wide)
+		funcs["indent"] = bounded(stdlib.IndentFunc, func(args []cty.Value) bool {
+			n, _ := args[0].AsBigFloat().Float64()
+			return n < 1000
+		})
+		funcs["setproduct"] = bounded(stdlib.SetProductFunc, func(args []cty.Value) bool {
+			total := 1.0
+			for _, a := range args {
+				if a.CanIterateElements() {
+					total *= float64(a.LengthInt())
+				}
+			}
+			return total < maxCollection
+		})
 		for _, n := range []string{"file", "fileexists", "fileset", "filebase64", "filemd5", "filesha1", "filesha256",
 			"filesha512", "filebase64sha256", "filebase64sha512", "templatefile", "templatestring", "base64encode", "base64decode",
 			"base64gzip", "base64sha256", "base64sha512", "md5", "sha1", "sha256", "sha512", "bcrypt", "uuid", "uuidv5",

@@ -249,3 +249,35 @@ resource "aws_lambda_function" "f" {
 	// Functions that read files are not evaluated: unknown, not an error.
 	unknown(t, "templatefile", findFn(t, app, "main.tf#aws_lambda_function.f").FunctionName, "local.f")
 }
+
+func TestBoundedFunctions(t *testing.T) {
+	dir := t.TempDir()
+	src := `
+locals {
+  big  = length(range(1000000000))
+  wide = format("%999999999d", 1)
+  ok   = format("%03d-%s", 7, join(",", [for i in range(3) : tostring(i)]))
+}
+resource "aws_lambda_function" "big" {
+  function_name = local.big
+}
+resource "aws_lambda_function" "wide" {
+  function_name = local.wide
+}
+resource "aws_lambda_function" "ok" {
+  function_name = local.ok
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root, err := source.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	app := Loader{}.Load(context.Background(), root, load.Unit{Kind: load.KindTerraform, Dir: ".", Files: []string{"main.tf"}}, load.Options{})
+	unknown(t, "range(1e9)", findFn(t, app, "main.tf#aws_lambda_function.big").FunctionName, "local.big")
+	unknown(t, "wide format", findFn(t, app, "main.tf#aws_lambda_function.wide").FunctionName, "local.wide")
+	known(t, "small format", findFn(t, app, "main.tf#aws_lambda_function.ok").FunctionName, "007-0,1,2", "main.tf", 0)
+}
