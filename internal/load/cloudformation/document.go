@@ -293,6 +293,11 @@ func (d *doc) collect() {
 	}
 	yamlsafe.Pairs(resources, func(k, v *yaml.Node) {
 		r := &res{name: k.Value, id: d.id(k.Value), y: v, pos: d.pos(k)}
+		if strings.HasPrefix(k.Value, "Fn::ForEach::") {
+			d.diag(r.pos, model.DiagWarning, "unsupported", "%s (AWS::LanguageExtensions) is not expanded; the resources it generates are not in the model", k.Value)
+			d.markUnresolved(r.pos)
+			return
+		}
 		t := yamlsafe.Get(v, "Type")
 		if t == nil || t.Kind != yaml.ScalarNode || v.Kind != yaml.MappingNode {
 			d.diag(r.pos, model.DiagWarning, "parse", "resource %s has no Type; skipped", k.Value)

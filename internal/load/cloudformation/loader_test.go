@@ -831,3 +831,11 @@ func TestLoadFragment(t *testing.T) {
 		t.Errorf("log group name = %+v", lg)
 	}
 }
+
+func TestForEachNoted(t *testing.T) {
+	src := []byte("Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Topics:\n    - T\n    - [a, b]\n    - Topic${T}: {Type: AWS::SNS::Topic}\n")
+	a := loadBytes(context.Background(), nil, "t.yaml", src, load.Options{})
+	if len(a.Diagnostics) != 1 || a.Diagnostics[0].Code != "unsupported" || a.Diagnostics[0].Pos.Line != 3 || a.Files[0].Unresolved != 1 {
+		t.Errorf("diagnostics = %+v files = %+v", a.Diagnostics, a.Files[0])
+	}
+}
