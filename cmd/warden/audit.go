@@ -29,7 +29,8 @@ func init() {
 }
 
 func auditVerifyCmd() *cobra.Command {
-	var db, pubkey, jsonl string
+	var db, jsonl string
+	var pubkeys []string
 	c := &cobra.Command{
 		Use:   "verify",
 		Short: "Check the hash chain and signed checkpoints; exit 1 naming the first bad record",
@@ -42,13 +43,13 @@ Exit codes: 0 intact, 1 tampered (the first bad record is named),
 2 usage or I/O error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var pub ed25519.PublicKey
-			if pubkey != "" {
-				k, err := audit.LoadPublicKey(pubkey)
+			var keys []ed25519.PublicKey
+			for _, p := range pubkeys {
+				k, err := audit.LoadPublicKey(p)
 				if err != nil {
 					return withCode(exitError, err)
 				}
-				pub = k
+				keys = append(keys, k)
 			}
 			var rep *audit.Report
 			var err error
@@ -60,14 +61,14 @@ Exit codes: 0 intact, 1 tampered (the first bad record is named),
 					return withCode(exitError, fmt.Errorf("open %s: %w", jsonl, err))
 				}
 				defer f.Close()
-				rep, err = audit.VerifyJSONL(f, pub)
+				rep, err = audit.VerifyJSONL(f, keys...)
 			} else {
 				d, oerr := audit.OpenDB(db)
 				if oerr != nil {
 					return withCode(exitError, oerr)
 				}
 				defer d.Close()
-				rep, err = audit.Verify(cmd.Context(), d, pub)
+				rep, err = audit.Verify(cmd.Context(), d, keys...)
 			}
 			out := cmd.OutOrStdout()
 			var te *audit.TamperError
@@ -97,7 +98,7 @@ Exit codes: 0 intact, 1 tampered (the first bad record is named),
 		},
 	}
 	c.Flags().StringVar(&db, "db", audit.DefaultPath, "audit database (SQLite)")
-	c.Flags().StringVar(&pubkey, "pubkey", "", "Ed25519 public key (PEM or base64) that signs checkpoints")
+	c.Flags().StringSliceVar(&pubkeys, "pubkey", nil, "Ed25519 public key file (PEM or base64) that signs checkpoints; repeat after a key rotation")
 	c.Flags().StringVar(&jsonl, "jsonl", "", "verify JSON lines from the stdout sink instead of a database (- for stdin)")
 	return c
 }

@@ -90,7 +90,7 @@ func TestAuditCLI(t *testing.T) {
 	if code, _ := auditCLI(t, "audit", "query", "--db", dbPath, "--consumer", "", "--since", "0s", "--decision", "maybe", "--format", "text", "--limit", "0"); code != exitError {
 		t.Fatalf("bad --decision: exit %d", code)
 	}
-	if code, _ := auditCLI(t, "audit", "verify", "--db", filepath.Join(dir, "missing.db"), "--pubkey", "", "--jsonl", ""); code != exitError {
+	if code, _ := auditCLI(t, "audit", "verify", "--db", filepath.Join(dir, "missing.db"), "--jsonl", ""); code != exitError {
 		t.Fatalf("missing db: exit %d", code)
 	}
 

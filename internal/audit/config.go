@@ -10,7 +10,7 @@ import (
 // Config is the audit section of gateway.yaml.
 //
 //	audit:
-//	  sink: sqlite               # sqlite (default) | stdout
+//	  sink: sqlite               # sqlite (default) | stdout | none (no log; New refuses it)
 //	  path: /var/lib/warden/audit.db
 //	  synchronous: full          # full (default) | normal
 //	  signing_key_file: /etc/warden/audit-key.pem
@@ -78,7 +78,7 @@ func (c Config) withDefaults() Config {
 func (c *Config) Validate() error {
 	var errs []error
 	switch c.Sink {
-	case "", "sqlite", "stdout":
+	case "", "sqlite", "stdout", "none":
 	default:
 		errs = append(errs, confpath.Errorf("sink", "must be sqlite or stdout, not %q", c.Sink))
 	}

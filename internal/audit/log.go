@@ -101,6 +101,8 @@ func New(cfg Config, opts Options) (*Log, error) {
 	}
 	var err error
 	switch cfg.Sink {
+	case "none":
+		return nil, errors.New("audit: sink none: there is no log to open")
 	case "stdout":
 		w := opts.Stdout
 		if w == nil {

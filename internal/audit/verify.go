@@ -45,14 +45,39 @@ type Report struct {
 }
 
 type verifier struct {
-	pub    ed25519.PublicKey
+	keys   map[string]ed25519.PublicKey // by KeyID
 	rep    Report
 	expect int64
 	prev   string
 }
 
-func newVerifier(pub ed25519.PublicKey) *verifier {
-	return &verifier{pub: pub, expect: 1, prev: zeroHash, rep: Report{KeyChecked: pub != nil, HeadHash: zeroHash}}
+func newVerifier(keys []ed25519.PublicKey) *verifier {
+	v := &verifier{expect: 1, prev: zeroHash, rep: Report{HeadHash: zeroHash}}
+	for _, k := range keys {
+		if len(k) == 0 {
+			continue // a nil key means "no key", not a key
+		}
+		if v.keys == nil {
+			v.keys = map[string]ed25519.PublicKey{}
+		}
+		v.keys[KeyID(k)] = k
+	}
+	v.rep.KeyChecked = v.keys != nil
+	return v
+}
+
+// checkSig verifies cp against the key it names. A checkpoint naming a key
+// that was not supplied fails: accepting it would let a forger sign with
+// any key of their own.
+func (v *verifier) checkSig(cp *Checkpoint) error {
+	if v.keys == nil {
+		return nil
+	}
+	k, ok := v.keys[cp.KeyID]
+	if !ok {
+		return fmt.Errorf("signed by key %s, which is not among the given public keys", cp.KeyID)
+	}
+	return verifyCheckpoint(cp, k)
 }
 
 // record checks one record against the chain so far.
@@ -87,10 +112,8 @@ func (v *verifier) checkpoint(cp *Checkpoint, id string) *TamperError {
 	if cp.Head != v.prev {
 		return &TamperError{Seq: cp.Seq, ID: id, Reason: "record hash differs from the signed checkpoint: chain rewritten"}
 	}
-	if v.pub != nil {
-		if err := verifyCheckpoint(cp, v.pub); err != nil {
-			return &TamperError{Seq: cp.Seq, ID: id, Reason: fmt.Sprintf("checkpoint (key %s): %v", cp.KeyID, err)}
-		}
+	if err := v.checkSig(cp); err != nil {
+		return &TamperError{Seq: cp.Seq, ID: id, Reason: fmt.Sprintf("checkpoint signature: %v", err)}
 	}
 	v.rep.Checkpoints++
 	v.rep.SignedSeq = cp.Seq
@@ -106,9 +129,10 @@ func (v *verifier) finish() *Report {
 // reading one consistent snapshot so that a gateway writing at the same
 // time cannot cause false alarms. It returns a *TamperError (check with
 // errors.As) naming the first bad record, or another error when the
-// database cannot be read. pub may be nil: then checkpoint heads are
-// compared but signatures are not checked.
-func Verify(ctx context.Context, db *sql.DB, pub ed25519.PublicKey) (*Report, error) {
+// database cannot be read. With no keys, checkpoint heads are compared but
+// signatures are not checked; with several (after a key rotation), each
+// checkpoint is checked against the key its KeyID names.
+func Verify(ctx context.Context, db *sql.DB, keys ...ed25519.PublicKey) (*Report, error) {
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("audit verify: begin: %w", err)
@@ -124,7 +148,7 @@ func Verify(ctx context.Context, db *sql.DB, pub ed25519.PublicKey) (*Report, er
 		return nil, fmt.Errorf("audit verify: query: %w", err)
 	}
 	defer rows.Close()
-	v := newVerifier(pub)
+	v := newVerifier(keys)
 	ci := 0
 	for rows.Next() {
 		r, err := scanRecord(rows)
@@ -153,10 +177,8 @@ func Verify(ctx context.Context, db *sql.DB, pub ed25519.PublicKey) (*Report, er
 	}
 	if ci < len(cps) {
 		cp := &cps[ci]
-		if pub != nil {
-			if err := verifyCheckpoint(cp, pub); err != nil {
-				return nil, &TamperError{Seq: cp.Seq, Reason: fmt.Sprintf("checkpoint beyond the last record has a bad signature (key %s): %v", cp.KeyID, err)}
-			}
+		if err := v.checkSig(cp); err != nil {
+			return nil, &TamperError{Seq: cp.Seq, Reason: fmt.Sprintf("checkpoint beyond the last record has a bad signature: %v", err)}
 		}
 		return nil, &TamperError{Seq: v.rep.HeadSeq + 1,
 			Reason: fmt.Sprintf("log truncated: last record is seq %d but a checkpoint covers seq %d", v.rep.HeadSeq, cp.Seq)}
@@ -193,10 +215,10 @@ const maxLine = 1 << 20
 // gateway process) starts at seq 1; a checkpoint line must follow the
 // record it signs. Truncation of a segment's tail cannot be detected from
 // the stream itself; ship the lines to append-only storage.
-func VerifyJSONL(r io.Reader, pub ed25519.PublicKey) (*Report, error) {
+func VerifyJSONL(r io.Reader, keys ...ed25519.PublicKey) (*Report, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
-	total := Report{KeyChecked: pub != nil}
+	total := Report{KeyChecked: newVerifier(keys).keys != nil}
 	var v *verifier
 	lastID := ""
 	flush := func() {
@@ -221,7 +243,7 @@ func VerifyJSONL(r io.Reader, pub ed25519.PublicKey) (*Report, error) {
 			rec := ln.Record
 			if rec.Seq == 1 && rec.PrevHash == zeroHash {
 				flush()
-				v = newVerifier(pub)
+				v = newVerifier(keys)
 				total.Segments++
 			}
 			if v == nil {
