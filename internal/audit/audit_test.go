@@ -362,6 +362,24 @@ func TestRecordAfterClose(t *testing.T) {
 	}
 }
 
+func TestCanceledContextStillRecorded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	l, err := New(Config{Path: path}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = l.Record(ctx, testRecord(1)) // may report ctx.Err while waiting
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verifyPath(t, path, nil)
+	if err != nil || rep.Records != 1 {
+		t.Fatalf("record of a canceled request: %+v %v", rep, err)
+	}
+}
+
 func TestNoKeyNoCheckpoints(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.db")
 	l, err := New(Config{Path: path, CheckpointEvery: 1}, Options{})

@@ -140,11 +140,17 @@ func (l *Log) Record(ctx context.Context, rec auditrec.Record) error {
 		l.mu.RUnlock()
 		return ErrClosed
 	}
+	// Queue first if there is room, even when ctx is already done: the
+	// request happened and belongs in the log.
 	select {
 	case l.queue <- p:
-	case <-ctx.Done():
-		l.mu.RUnlock()
-		return fmt.Errorf("audit: queue record %s: %w", rec.ID, ctx.Err())
+	default:
+		select {
+		case l.queue <- p:
+		case <-ctx.Done():
+			l.mu.RUnlock()
+			return fmt.Errorf("audit: queue record %s: %w", rec.ID, ctx.Err())
+		}
 	}
 	l.mu.RUnlock()
 	select {
