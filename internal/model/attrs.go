@@ -82,6 +82,9 @@ const (
 
 	// Usage plans.
 	AttrUsagePlanAPIs = "usage_plan.apis"
+	// AttrUsagePlan on an API: SAM's Auth.UsagePlan.CreateUsagePlan
+	// (PER_API, SHARED, NONE).
+	AttrUsagePlan = "usage_plan"
 
 	// Azure function apps and GCP functions (also set on Function.Attrs).
 	AttrHTTPSOnly       = "https_only"

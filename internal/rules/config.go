@@ -227,9 +227,5 @@ var _ = register(&analysis.Rule{
 				check(t.CORS, f.Pos, f.ID, f.ID+"|"+t.Method.V+" "+t.Path.V, routeName(t)+" of "+fnLabel(f))
 			}
 		}
-		for _, r := range resources(p, model.KindAPI) {
-			c := &model.CORS{Pos: r.Pos, AllowOrigins: r.Lists["cors.allow_origins"], AllowCredentials: r.Attr("cors.allow_credentials")}
-			check(c, r.Pos, "", r.ID, "API "+r.Name)
-		}
 	},
 })

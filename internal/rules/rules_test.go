@@ -7,6 +7,7 @@ import (
 
 	"github.com/wardensec/warden/internal/analysis"
 	"github.com/wardensec/warden/internal/analysis/analysistest"
+	"github.com/wardensec/warden/internal/config"
 	"github.com/wardensec/warden/internal/load/all"
 )
 
@@ -31,8 +32,16 @@ func TestRules(t *testing.T) {
 			}
 			r, c := r, c
 			t.Run(r.ID+"/"+c.Name(), func(t *testing.T) {
-				fs := analysistest.Run(t, filepath.Join(dir, c.Name()), r, analysistest.Options{Loaders: all.Loaders(), Config: analysis.Config{Settings: analysis.DefaultSettings()}})
-				_ = fs
+				caseDir := filepath.Join(dir, c.Name())
+				cfg := analysis.Config{Settings: analysis.DefaultSettings()}
+				// A fixture may carry its own .warden.yaml, for rules that
+				// only act on configured settings.
+				if loaded, err := config.Load(caseDir, "", nil); err != nil {
+					t.Fatal(err)
+				} else if loaded.Path != "" {
+					cfg = loaded.Analysis
+				}
+				analysistest.Run(t, caseDir, r, analysistest.Options{Loaders: all.Loaders(), Config: cfg})
 			})
 		}
 	}

@@ -87,7 +87,10 @@ func Run(t testing.TB, dir string, rule *analysis.Rule, opts Options) []analysis
 		t.Fatalf("fixture %s: no template was loaded; the test would pass vacuously", dir)
 	}
 	rules := []*analysis.Rule{rule}
-	findings := analysis.Run(context.Background(), app, rules, opts.Config, nil, nil)
+	cfg := opts.Config
+	// The rule under test runs even when it is off by default.
+	cfg.Enable = append(append([]string(nil), cfg.Enable...), rule.ID)
+	findings := analysis.Run(context.Background(), app, rules, cfg, nil, nil)
 
 	wants, err := readWants(dir)
 	if err != nil {
