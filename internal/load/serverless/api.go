@@ -181,8 +181,7 @@ func (b *builder) accessLogs(st *model.Resource, logs *yaml.Node, key, groupPref
 func (b *builder) apiKeys() {
 	gw := b.get(b.provider, "apiGateway")
 	i := 0
-	var addKey func(n *yaml.Node, plan string)
-	addKey = func(n *yaml.Node, plan string) {
+	addKey := func(n *yaml.Node, plan string) {
 		i++
 		name := "ApiGatewayApiKey" + plan + strconv.Itoa(i)
 		r := &model.Resource{

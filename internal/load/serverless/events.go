@@ -192,6 +192,9 @@ func (b *builder) httpEvent(fi *fnInfo, v *yaml.Node, pos model.Pos) []*model.Tr
 	}
 	if t.AuthType.IsAbsent() {
 		switch {
+		case b.r.isUnknown(v):
+			// The whole event is unknown: it may hold an authorizer.
+			t.AuthType = b.val(v)
 		case t.Private.IsTrue():
 			t.AuthType = model.Str(model.AuthAPIKey, t.Private.Pos)
 		case t.Private.IsUnknown():
@@ -265,6 +268,9 @@ func (b *builder) httpAPIEvent(fi *fnInfo, v *yaml.Node, pos model.Pos) []*model
 	}
 	if t.AuthType.IsAbsent() {
 		t.AuthType = model.Str(model.AuthNone, pos)
+		if b.r.isUnknown(v) {
+			t.AuthType = b.val(v)
+		}
 	}
 	t.CORS = b.cors(b.getPath(b.provider, "httpApi", "cors"), httpCORSDefaults)
 	return []*model.Trigger{t}

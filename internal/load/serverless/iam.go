@@ -1,7 +1,6 @@
 package serverless
 
 import (
-	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -385,15 +384,5 @@ func (b *builder) principals(n *yaml.Node) map[string][]model.Value {
 	}
 	out := map[string][]model.Value{}
 	yamlsafe.Pairs(n, func(k, v *yaml.Node) { out[k.Value] = b.list(v) })
-	return out
-}
-
-// sortedKeys is for deterministic iteration over small maps.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
