@@ -156,9 +156,11 @@ func (b *builder) finish() {
 	b.app.Sort()
 }
 
-// checkSize refuses sections whose resolved form expands beyond the node
-// limit: resolution shares subtrees, and a document that refers to one
-// subtree twice at every level would otherwise explode in the loaders.
+// checkSize refuses the sections the loaders walk (provider, functions,
+// resources) when their resolved form expands beyond the node limit:
+// resolution shares subtrees, and a document that refers to one subtree
+// twice at every level would otherwise explode in the walkers. Sections
+// nobody walks (custom) may be as odd as they like.
 func (b *builder) checkSize() bool {
 	memo := map[*yaml.Node]int{}
 	var size func(n *yaml.Node, depth int) int
@@ -186,10 +188,15 @@ func (b *builder) checkSize() bool {
 		memo[n] = t
 		return t
 	}
-	if size(b.body, 0) > yamlsafe.DefaultLimits.MaxNodes {
-		b.diag(b.pos(b.body), model.DiagError, "limit", "variable recursion too deep: the resolved document expands to more than %d values; not modelled", yamlsafe.DefaultLimits.MaxNodes)
-		b.entry.Parsed = false
-		return false
+	total := 0
+	for _, key := range []string{"provider", "functions", "resources"} {
+		k, v := yamlsafe.GetPair(b.body, key)
+		total += size(v, 0)
+		if total > yamlsafe.DefaultLimits.MaxNodes {
+			b.diag(b.pos(k), model.DiagError, "limit", "variable recursion too deep: %s expands to more than %d values once variables are resolved; the file is not modelled", key, yamlsafe.DefaultLimits.MaxNodes)
+			b.entry.Parsed = false
+			return false
+		}
 	}
 	return true
 }

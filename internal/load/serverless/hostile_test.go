@@ -346,3 +346,36 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("cancelled load = %+v %+v", app.Files, app.Diagnostics)
 	}
 }
+
+// TestSharedSubtreeBlowup: a list that includes the previous one twice at
+// every level is tiny as text and as a resolved DAG, but 2^40 values when
+// walked. Where nobody walks it (custom) it is harmless; under functions it
+// stops the file with a diagnostic instead of a hung scan.
+func TestSharedSubtreeBlowup(t *testing.T) {
+	gen := func(useInFunction bool) string {
+		var sb strings.Builder
+		sb.WriteString("service: s\ncustom:\n  l0: [x, y]\n")
+		for i := 1; i <= 40; i++ {
+			fmt.Fprintf(&sb, "  l%d:\n    - ${self:custom.l%d}\n    - ${self:custom.l%d}\n", i, i-1, i-1)
+		}
+		sb.WriteString("provider:\n  name: aws\n")
+		sb.WriteString(okFunction)
+		if useInFunction {
+			sb.WriteString("    layers: ${self:custom.l40}\n")
+		}
+		return sb.String()
+	}
+	_, root := project(t, map[string]string{"serverless.yml": gen(false)})
+	app := loadIn(t, root, "serverless.yml")
+	findFn(t, app, "serverless.yml#survivor")
+
+	doc := gen(true)
+	_, root = project(t, map[string]string{"serverless.yml": doc})
+	app = loadIn(t, root, "serverless.yml")
+	if !hasDiag(app, "limit", "serverless.yml", srcLine(doc, "functions:"), "variable recursion too deep") {
+		t.Errorf("no limit diagnostic:%s", diagList(app))
+	}
+	if app.Files[0].Parsed {
+		t.Error("file marked parsed although it was not modelled")
+	}
+}

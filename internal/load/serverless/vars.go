@@ -36,6 +36,7 @@ type unknownInfo struct {
 type include struct {
 	body *yaml.Node // nil when the file could not be read or parsed
 	err  error
+	code string // diagnostic code of err
 }
 
 // resolver resolves Serverless Framework variables over the yaml.Node tree.
@@ -584,7 +585,7 @@ var errMissing = errors.New("file does not exist")
 func (r *resolver) readInclude(site *yaml.Node, rel, expr string) *include {
 	if inc, ok := r.includes[rel]; ok {
 		if inc.err != nil && !errors.Is(inc.err, errMissing) {
-			r.diag(r.pos(site), model.DiagWarning, "read", "%s: %v; treated as unknown", expr, inc.err)
+			r.diag(r.pos(site), model.DiagWarning, inc.code, "%s: %v; treated as unknown", expr, inc.err)
 		}
 		return inc
 	}
@@ -603,7 +604,7 @@ func (r *resolver) readInclude(site *yaml.Node, rel, expr string) *include {
 			inc.err = errMissing
 			return inc
 		}
-		inc.err = err
+		inc.err, inc.code = err, code
 		r.diag(r.pos(site), model.DiagError, code, "%s cannot be read (%v); treated as unknown", expr, err)
 		return inc
 	}
@@ -617,7 +618,7 @@ func (r *resolver) readInclude(site *yaml.Node, rel, expr string) *include {
 	}
 	doc, err := yamlsafe.Parse(rel, data)
 	if err != nil {
-		inc.err = err
+		inc.err, inc.code = err, "parse"
 		pos := model.Pos{File: rel}
 		var ye *yamlsafe.Error
 		if errors.As(err, &ye) {
