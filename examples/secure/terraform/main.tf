@@ -67,6 +67,10 @@ data "aws_iam_policy_document" "create_order" {
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [aws_secretsmanager_secret.db.arn]
   }
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.create_order.arn}:*"]
+  }
 }
 
 resource "aws_iam_role" "create_order" {
@@ -187,6 +191,28 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "uploads" {
       kms_master_key_id = aws_kms_key.data.arn
     }
   }
+}
+
+data "aws_iam_policy_document" "uploads_tls" {
+  statement {
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.uploads.arn, "${aws_s3_bucket.uploads.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "uploads" {
+  bucket = aws_s3_bucket.uploads.id
+  policy = data.aws_iam_policy_document.uploads_tls.json
 }
 
 resource "aws_sns_topic" "events" {
