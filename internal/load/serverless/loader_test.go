@@ -723,10 +723,15 @@ func TestResourcesIncludes(t *testing.T) {
 	if tr := f.Triggers[0]; tr.SourceID != "resources/resources/topics.yml#AlertsTopic" {
 		t.Errorf("sns source id = %q", tr.SourceID)
 	}
+	// References to the functions the framework generates do not count as
+	// dangling, and the permission finds its function.
 	for _, d := range app.Diagnostics {
 		if d.Level != model.DiagInfo {
 			t.Errorf("unexpected diagnostic %s %s: %s", d.Pos, d.Code, d.Message)
 		}
+	}
+	if len(app.Permissions) != 1 || app.Permissions[0].FunctionID != file+"#upload" || !app.Permissions[0].Principal.Is("s3.amazonaws.com") {
+		t.Errorf("permissions = %+v", app.Permissions)
 	}
 	paths := map[string]bool{}
 	for _, fl := range app.Files {

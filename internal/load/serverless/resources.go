@@ -92,7 +92,12 @@ func (b *builder) mergeCFN(sub *model.App) {
 	b.app.Functions = append(b.app.Functions, sub.Functions...)
 	b.app.Roles = append(b.app.Roles, sub.Roles...)
 	b.app.Resources = append(b.app.Resources, sub.Resources...)
-	b.app.Permissions = append(b.app.Permissions, sub.Permissions...)
+	for _, p := range sub.Permissions {
+		if p.FunctionID == "" {
+			p.FunctionID = b.functionFor(p.FunctionRef)
+		}
+		b.app.Permissions = append(b.app.Permissions, p)
+	}
 	b.app.Edges = append(b.app.Edges, sub.Edges...)
 	b.app.Inputs = append(b.app.Inputs, sub.Inputs...)
 }
@@ -152,4 +157,31 @@ func (b *builder) markUnknowns(n *yaml.Node, memo map[*yaml.Node]*yaml.Node, dep
 		return cp
 	}
 	return n
+}
+
+// functionFor finds the function a CloudFormation reference written in
+// resources points at: !Ref or !GetAtt of the logical ID the framework
+// gives it (HelloLambdaFunction), which the CloudFormation loader cannot
+// know.
+func (b *builder) functionFor(v model.Value) string {
+	var name string
+	switch {
+	case v.Ref != "":
+		return ""
+	case v.IsUnknown() && strings.HasPrefix(v.Expr, "!GetAtt "):
+		name, _, _ = strings.Cut(strings.TrimPrefix(v.Expr, "!GetAtt "), ".")
+	case v.IsUnknown() && strings.HasPrefix(v.Expr, "!Ref "):
+		name = strings.TrimPrefix(v.Expr, "!Ref ")
+	case v.IsKnown():
+		for _, fi := range b.fns {
+			if fi.fn != nil && fi.fn.FunctionName.IsKnown() && fi.fn.FunctionName.V == v.V {
+				return fi.fn.ID
+			}
+		}
+		return ""
+	}
+	if !strings.HasSuffix(name, "LambdaFunction") {
+		return ""
+	}
+	return b.logical[strings.TrimSpace(name)]
 }
