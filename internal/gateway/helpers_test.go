@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wardensec/warden/internal/gateway/auditrec"
 )
@@ -75,6 +76,10 @@ func newUpstream(t *testing.T) *upstream {
 	})
 	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
 		b := bytes.Repeat([]byte("a"), 64<<10)
+		if r.URL.Query().Has("stream") {
+			// ReverseProxy flushes event streams after every write.
+			w.Header().Set("Content-Type", "text/event-stream")
+		}
 		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 		w.Write(b)
 	})
@@ -250,12 +255,13 @@ func raw(t *testing.T, addr, payload string) string {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	// A safety net against a hung test, not an assertion.
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	if _, err := io.WriteString(c, payload); err != nil {
 		t.Fatal(err)
 	}
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.CloseWrite()
-	}
+	// No half-close: net/http takes a read EOF as the client leaving and
+	// cancels the request. Payloads end with Connection: close or an error.
 	b, _ := io.ReadAll(c)
 	return string(b)
 }

@@ -372,16 +372,31 @@ func (g *Gateway) shutdown() error {
 	if g.adminSrv != nil {
 		_ = g.adminSrv.Shutdown(ctx)
 	}
-	errs = append(errs, g.Close())
+	errs = append(errs, g.closeWithin(ctx))
 	return errors.Join(errs...)
 }
 
-// Close closes the current generation and the audit recorder. Serve calls
-// it on the way out; tests that only use ServeHTTP call it themselves.
+// Close closes the current generation and the audit recorder, waiting at
+// most server.shutdown_timeout for in-flight requests. Serve calls it on the
+// way out; tests that only use ServeHTTP call it themselves.
 func (g *Gateway) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), g.Config().Server.withDefaults().ShutdownTimeout)
+	defer cancel()
+	return g.closeWithin(ctx)
+}
+
+func (g *Gateway) closeWithin(ctx context.Context) error {
 	gen := g.cur.Load()
 	gen.retire()
-	<-gen.done
+	select {
+	case <-gen.done:
+	case <-ctx.Done():
+		// Requests that outlive the drain are stuck (a hung upstream or
+		// audit store); the process is going away, so close under them
+		// rather than hang the exit.
+		g.log.Warn("closing with requests still in flight", "in_flight", gen.inflight.Load())
+		gen.close()
+	}
 	err := gen.closeErr
 	if g.audClose != nil {
 		err = errors.Join(err, g.audClose.Close())
