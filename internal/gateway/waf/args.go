@@ -28,6 +28,12 @@ var (
 // ctl:forceRequestBodyVariable), so those count like forms. JSON counts its
 // scalar leaves (Coraza's flattener), multipart its parts, and XML nothing
 // (it goes to the XML collection, which has no argument limit).
+//
+// A request may carry several Content-Type headers, and Coraza's choices
+// differ by processor: URLENCODED and MULTIPART come from the first header,
+// while the JSON and XML rules (200001/200006/200000) match any of them and
+// override it. So the count covers every processor some header could
+// select, not only the one the first header names.
 func countArgs(r *http.Request, body []byte) int {
 	n := 0
 	if q := r.URL.RawQuery; q != "" {
@@ -36,24 +42,30 @@ func countArgs(r *http.Request, body []byte) int {
 	if len(body) == 0 {
 		return n
 	}
-	ct := ""
-	if v := r.Header.Values("Content-Type"); len(v) > 0 {
-		// Coraza selects the body processor from the first header only.
-		ct = strings.ToLower(strings.TrimSpace(v[0]))
-	}
-	switch {
-	case jsonType.MatchString(ct):
-		n += jsonLeaves(body)
-	case strings.HasPrefix(ct, "multipart/form-data"):
-		// Boundaries are case-sensitive: parse the header as sent.
-		if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && params["boundary"] != "" {
-			n += bytes.Count(body, []byte("--"+params["boundary"]))
+	values := r.Header.Values("Content-Type")
+	anyJSONOrXML := false
+	best := 0
+	for _, v := range values {
+		ct := strings.ToLower(strings.TrimSpace(v))
+		switch {
+		case jsonType.MatchString(ct):
+			best = max(best, jsonLeaves(body))
+			anyJSONOrXML = true
+		case xmlType.MatchString(ct):
+			anyJSONOrXML = true
+		case strings.HasPrefix(ct, "multipart/form-data"):
+			// Boundaries are case-sensitive: parse the header as sent.
+			if _, params, err := mime.ParseMediaType(v); err == nil && params["boundary"] != "" {
+				best = max(best, bytes.Count(body, []byte("--"+params["boundary"])))
+			}
 		}
-	case xmlType.MatchString(ct):
-	default:
-		n += bytes.Count(body, []byte("&")) + 1
 	}
-	return n
+	// Without a JSON or XML selection the body is URLENCODED: by a form
+	// Content-Type, or forced by CRS for anything else.
+	if !anyJSONOrXML {
+		best = max(best, bytes.Count(body, []byte("&"))+1)
+	}
+	return n + best
 }
 
 // jsonLeaves counts scalar values (strings, numbers, booleans, nulls) in a

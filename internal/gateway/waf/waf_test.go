@@ -310,6 +310,19 @@ func TestArgumentPaddingRefused(t *testing.T) {
 			}
 		})
 	}
+	// A first Content-Type of text/plain must not hide a JSON body that
+	// Coraza parses because a second header says JSON.
+	req, _ := http.NewRequest("POST", s.srv.URL+"/api/x", strings.NewReader(jsonPad))
+	req.Header.Add("Content-Type", "text/plain")
+	req.Header.Add("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("padded JSON behind a text/plain header: status %d, want 413", resp.StatusCode)
+	}
 	// Exactly at the limit is inspected normally, and the payload is seen.
 	atLimit := strings.Join(junk[:999], "&") + "&q=" + sqli
 	if code, _, snap := s.do(t, "GET", "/api/x?"+atLimit, "", ""); code != 403 || snap.Reason == "waf.argument_limit" {
@@ -431,6 +444,15 @@ func TestCountArgs(t *testing.T) {
 		if got := countArgs(r, []byte(c.body)); got != c.want {
 			t.Errorf("countArgs(%q, %q, %q) = %d, want %d", c.query, c.ctype, c.body, got, c.want)
 		}
+	}
+	// Two Content-Type headers: Coraza's JSON rule matches any of them, so
+	// the JSON leaves must count even when the first header says text.
+	leaves := "{" + strings.Repeat(`"k":1,`, 300) + `"z":1}`
+	r := httptest.NewRequest("POST", "/", strings.NewReader(leaves))
+	r.Header.Add("Content-Type", "text/plain")
+	r.Header.Add("Content-Type", "application/json")
+	if got := countArgs(r, []byte(leaves)); got != 301 {
+		t.Fatalf("duplicate Content-Type: countArgs = %d, want 301", got)
 	}
 	// Invalid JSON falls back to an upper bound, never below the leaves.
 	if got := jsonLeaves([]byte(`{"a":1,"b":2,"c":`)); got < 2 {
