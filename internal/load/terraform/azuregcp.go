@@ -120,7 +120,7 @@ func (in *inst) gcpFunction() {
 	}
 	in.gcpEnv(f, b, "environment_variables")
 	in.gcpSecrets(f, b)
-	in.gcpSource(f, b.attr("source_archive_bucket") != nil, in.a("source_archive_object"), b)
+	in.gcpSource(f, b.attr("source_archive_bucket") != nil, in.a("source_archive_object"))
 	if th := in.a("trigger_http"); th.IsTrue() {
 		f.Triggers = append(f.Triggers, &model.Trigger{Kind: model.TriggerHTTP, Type: "trigger_http", Name: in.name(), Pos: th.Pos,
 			// Callers need the cloudfunctions.invoker role unless an IAM
@@ -153,7 +153,7 @@ func (in *inst) gcpFunction2() {
 		f.Handler = in.attrVal(bc, "entry_point")
 		if src, ok := bc.first("source"); ok {
 			if ss, ok := src.first("storage_source"); ok {
-				in.gcpSource(f, true, in.attrVal(ss, "object"), ss)
+				in.gcpSource(f, true, in.attrVal(ss, "object"))
 			} else if _, ok := src.first("repo_source"); ok {
 				f.CodePath = model.Unresolved("Cloud Source Repository", in.pos)
 				l.unresolved(in.pos)
@@ -267,45 +267,33 @@ func (in *inst) gcpSecrets(f *model.Function, b body) {
 
 // gcpSource sets the code path from an archive object that Terraform
 // uploads from a local file, when that chain is visible.
-func (in *inst) gcpSource(f *model.Function, set bool, obj model.Value, b body) {
+func (in *inst) gcpSource(f *model.Function, set bool, obj model.Value) {
 	if !set && obj.IsAbsent() {
 		return
 	}
-	m := in.m
-	if id := obj.Ref; id != "" {
-		for _, oi := range m.byAddrID(id) {
-			src := oi.a("source")
-			if src.IsAbsent() {
-				continue
-			}
-			// source = data.archive_file.x.output_path
-			if sa := oi.rb.body.attr("source"); sa != nil {
-				for _, t := range sa.Expr.Variables() {
-					if t.RootName() == "data" && len(t) >= 3 && attrName(t[1]) == "archive_file" {
-						if ar := m.byAddr["data.archive_file."+attrName(t[2])]; ar != nil {
-							if d := ar.a("source_dir"); d.IsSet() {
-								f.CodePath = in.codePath(d)
-								return
-							}
+	l := in.m.l
+	if oi := l.instByID[obj.Ref]; oi != nil {
+		if sa := oi.rb.body.attr("source"); sa != nil {
+			// source = data.archive_file.x.output_path: the code is the
+			// archived directory.
+			for _, t := range sa.Expr.Variables() {
+				if t.RootName() == "data" && len(t) >= 3 && attrName(t[1]) == "archive_file" {
+					if ar := oi.m.byAddr["data.archive_file."+attrName(t[2])]; ar != nil {
+						if d := ar.a("source_dir"); d.IsSet() {
+							f.CodePath = in.codePath(d)
+							return
 						}
 					}
 				}
 			}
-			f.CodePath = in.codePath(src)
-			return
+			if src := oi.a("source"); src.IsSet() {
+				f.CodePath = in.codePath(src)
+				return
+			}
 		}
 	}
 	f.CodePath = model.Unresolved("code in a storage bucket "+obj.String(), obj.PosOr(in.pos))
-	m.l.unresolved(obj.PosOr(in.pos))
-}
-
-func (m *module) byAddrID(id string) []*inst {
-	for _, in := range m.byAddr {
-		if in.id == id {
-			return []*inst{in}
-		}
-	}
-	return nil
+	l.unresolved(obj.PosOr(in.pos))
 }
 
 // gcpIAM models IAM members and bindings on functions and on the Cloud Run

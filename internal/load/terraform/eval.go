@@ -1,11 +1,14 @@
 package terraform
 
 import (
+	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
@@ -15,6 +18,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/wardensec/warden/internal/model"
+	"github.com/wardensec/warden/internal/source"
 )
 
 var (
@@ -133,8 +137,8 @@ func (l *loader) functions() map[string]function.Function {
 			}
 			return total < maxCollection
 		})
-		for _, n := range []string{"file", "fileexists", "fileset", "filebase64", "filemd5", "filesha1", "filesha256",
-			"filesha512", "filebase64sha256", "filebase64sha512", "templatefile", "templatestring", "base64encode", "base64decode",
+		for _, n := range []string{"fileexists", "fileset", "filebase64", "filemd5", "filesha1", "filesha256",
+			"filesha512", "filebase64sha256", "filebase64sha512", "templatestring", "base64encode", "base64decode",
 			"base64gzip", "base64sha256", "base64sha512", "md5", "sha1", "sha256", "sha512", "bcrypt", "uuid", "uuidv5",
 			"timestamp", "plantimestamp", "cidrhost", "cidrnetmask", "cidrsubnet", "cidrsubnets", "urlencode",
 			"yamldecode", "yamlencode", "textencodebase64", "textdecodebase64", "abspath", "dirname", "basename",
@@ -144,6 +148,89 @@ func (l *loader) functions() map[string]function.Function {
 		}
 	})
 	return funcs
+}
+
+// moduleFunctions adds to the shared table the functions that read files:
+// file and templatefile read through the source root, relative to the root
+// module as Terraform does, so they can never read outside the scan.
+func (l *loader) moduleFunctions() map[string]function.Function {
+	if l.fns != nil {
+		return l.fns
+	}
+	base := l.functions()
+	l.fns = make(map[string]function.Function, len(base)+2)
+	for k, v := range base {
+		l.fns[k] = v
+	}
+	l.fns["file"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			_, s, err := l.readRel(args[0].AsString())
+			if err != nil {
+				return cty.UnknownVal(cty.String), err
+			}
+			return cty.StringVal(s), nil
+		},
+	})
+	inner := make(map[string]function.Function, len(base))
+	for k, v := range l.fns {
+		inner[k] = v
+	}
+	l.fns["templatefile"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "vars", Type: cty.DynamicPseudoType}},
+		Type:   function.StaticReturnType(cty.DynamicPseudoType),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			rel, s, err := l.readRel(args[0].AsString())
+			if err != nil {
+				return cty.DynamicVal, err
+			}
+			vars := args[1]
+			if !(vars.Type().IsObjectType() || vars.Type().IsMapType()) {
+				return cty.DynamicVal, fmt.Errorf("templatefile: vars must be a map or object")
+			}
+			x, d := hclsyntax.ParseTemplate([]byte(s), rel, hcl.InitialPos)
+			if d.HasErrors() {
+				return cty.DynamicVal, fmt.Errorf("templatefile %s: %s", rel, hclMessage(d[0]))
+			}
+			vm := map[string]cty.Value{}
+			for it := vars.ElementIterator(); it.Next(); {
+				k, v := it.Element()
+				if ks, ok := ctyString(k); ok {
+					vm[ks] = v
+				}
+			}
+			// templatefile is not available inside templates, as in
+			// Terraform, which also rules out recursion.
+			v, d := x.Value(&hcl.EvalContext{Variables: vm, Functions: inner})
+			if d.HasErrors() {
+				return cty.DynamicVal, fmt.Errorf("templatefile %s: %s", rel, hclMessage(d[0]))
+			}
+			return v, nil
+		},
+	})
+	return l.fns
+}
+
+// readRel reads a file named relative to the root module.
+func (l *loader) readRel(p string) (string, string, error) {
+	rel, err := source.Join(path.Join(l.rootDir, "main.tf"), p)
+	if err != nil {
+		return "", "", err
+	}
+	b, err := l.root.ReadFile(rel)
+	if err != nil {
+		return "", "", err
+	}
+	if !utf8.Valid(b) {
+		return "", "", fmt.Errorf("%s is not valid UTF-8", rel)
+	}
+	l.readMu.Lock()
+	if l.files[rel] == nil {
+		l.file(rel, "terraform-file").Parsed = true
+	}
+	l.readMu.Unlock()
+	return rel, string(b), nil
 }
 
 // srcText is the source of a range, on one line and bounded, for messages

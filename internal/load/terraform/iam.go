@@ -103,6 +103,16 @@ func (in *inst) jdoc(x hcl.Expression) *jnode {
 	case *hclsyntax.TemplateExpr:
 		return in.jFromTemplate(e)
 	}
+	if e, ok := x.(*hclsyntax.FunctionCallExpr); ok && e.Name == "file" && len(e.Args) == 1 {
+		// A policy kept in its own JSON file: positions in that file.
+		if pv, d := e.Args[0].Value(in.ctx); !d.HasErrors() {
+			if p, ok := ctyString(pv); ok {
+				if rel, text, err := in.m.l.readRel(p); err == nil {
+					return in.jFromJSON(text, model.Pos{File: rel, Line: 1, Col: 1}, 0, nil)
+				}
+			}
+		}
+	}
 	v := in.m.val(x, in.ctx)
 	if !v.IsKnown() {
 		return &jnode{kind: 's', pos: v.Pos, val: v}

@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/wardensec/warden/internal/load"
 	"github.com/wardensec/warden/internal/model"
@@ -70,6 +71,9 @@ type loader struct {
 	fnByName map[string]*model.Function
 	names    map[string]string // type + "\x00" + deployed name -> model ID
 	rules    map[string]ruleInfo
+	instByID map[string]*inst
+	fns      map[string]function.Function
+	readMu   sync.Mutex
 	// policyRes holds the documents of aws_iam_policy resources by model ID,
 	// for attachments to copy into roles.
 	policyRes map[string]*model.Policy
@@ -93,6 +97,7 @@ func newLoader(ctx context.Context, root *source.Root, opts load.Options) *loade
 		fnByName:  map[string]*model.Function{},
 		names:     map[string]string{},
 		rules:     map[string]ruleInfo{},
+		instByID:  map[string]*inst{},
 		policyRes: map[string]*model.Policy{},
 		apigw:     newAPIGateway(),
 	}

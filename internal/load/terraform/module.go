@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -233,7 +234,7 @@ func (m *module) load(vals map[string]cty.Value, overrides map[string]string, ca
 			}
 		}
 	}
-	m.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: l.functions()}
+	m.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: l.moduleFunctions()}
 	m.ctx.Variables["var"] = m.variableValues(vals, overrides, call)
 	m.ctx.Variables["path"] = cty.ObjectVal(map[string]cty.Value{
 		"module": cty.StringVal(m.relToRoot()),
@@ -266,16 +267,11 @@ func (m *module) load(vals map[string]cty.Value, overrides map[string]string, ca
 // relToRoot is path.module: the module directory relative to the root
 // module, which is how Terraform resolves relative paths in arguments.
 func (m *module) relToRoot() string {
-	if m.dir == m.l.rootDir {
-		return "."
-	}
-	if m.l.rootDir == "." {
+	rel, err := filepath.Rel(filepath.FromSlash(m.l.rootDir), filepath.FromSlash(m.dir))
+	if err != nil {
 		return m.dir
 	}
-	if strings.HasPrefix(m.dir, m.l.rootDir+"/") {
-		return strings.TrimPrefix(m.dir, m.l.rootDir+"/")
-	}
-	return m.dir
+	return filepath.ToSlash(rel)
 }
 
 // variableValues builds var.*: module arguments or tfvars, then --var
@@ -488,6 +484,7 @@ func (m *module) expand() {
 			r.insts = append(r.insts, in)
 			m.addrs[addr] = in.id
 			m.byAddr[addr] = in
+			m.l.instByID[in.id] = in
 		}
 		m.addrs[base] = r.file + "#" + m.prefix + base
 		if ca := r.body.attr("count"); ca != nil {

@@ -219,7 +219,7 @@ locals {
   y = format("%s-%s", lower(local.x), lookup(var.env, "a", "0"))
   x = upper(concat(["A"], ["b"])[1])
   t = try(var.env.missing, "fallback")
-  f = templatefile("x.tpl", {})
+  f = templatefile("x.tpl", { name = "w" })
 }
 resource "aws_lambda_function" "z" {
   function_name = local.z
@@ -230,9 +230,33 @@ resource "aws_lambda_function" "t" {
 resource "aws_lambda_function" "f" {
   function_name = local.f
 }
+resource "aws_lambda_function" "m" {
+  function_name = file("missing.txt")
+  role          = aws_iam_role.r.arn
+}
+resource "aws_iam_role" "r" {
+  name = "r"
+}
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.r.id
+  policy = file("${path.module}/policy.json")
+}
 `
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o600); err != nil {
-		t.Fatal(err)
+	policy := `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": ["kms:Decrypt"],
+      "Resource": "*"
+    }
+  ]
+}
+`
+	for name, body := range map[string]string{"main.tf": src, "x.tpl": "hello-${name}", "policy.json": policy} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	root, err := source.Open(dir)
 	if err != nil {
@@ -240,14 +264,21 @@ resource "aws_lambda_function" "f" {
 	}
 	defer root.Close()
 	app := Loader{}.Load(context.Background(), root, load.Unit{Kind: load.KindTerraform, Dir: ".", Files: []string{"main.tf"}}, load.Options{})
-	if len(app.Diagnostics) != 0 {
-		t.Errorf("diagnostics: %v", app.Diagnostics)
-	}
 	// Locals are evaluated in dependency order, not file order.
 	known(t, "chained locals", findFn(t, app, "main.tf#aws_lambda_function.z").FunctionName, "b-1-z", "main.tf", 13)
 	known(t, "try", findFn(t, app, "main.tf#aws_lambda_function.t").FunctionName, "fallback", "main.tf", 0)
-	// Functions that read files are not evaluated: unknown, not an error.
-	unknown(t, "templatefile", findFn(t, app, "main.tf#aws_lambda_function.f").FunctionName, "local.f")
+	known(t, "templatefile", findFn(t, app, "main.tf#aws_lambda_function.f").FunctionName, "hello-w", "main.tf", 0)
+	unknown(t, "missing file", findFn(t, app, "main.tf#aws_lambda_function.m").FunctionName, "missing.txt")
+	hasDiag(t, app, "main.tf", 22, "unresolved", "missing.txt")
+	if len(app.Diagnostics) != 1 {
+		t.Errorf("diagnostics: %v", app.Diagnostics)
+	}
+	// A policy in its own file keeps that file's positions.
+	r := findRole(t, app, "main.tf#aws_iam_role.r")
+	if len(r.Policies) != 1 || len(r.Policies[0].Statements) != 1 {
+		t.Fatalf("policies = %+v", r.Policies)
+	}
+	known(t, "action from policy.json", r.Policies[0].Statements[0].Actions[0], "kms:Decrypt", "policy.json", 6)
 }
 
 func TestBoundedFunctions(t *testing.T) {
@@ -280,4 +311,80 @@ resource "aws_lambda_function" "ok" {
 	unknown(t, "range(1e9)", findFn(t, app, "main.tf#aws_lambda_function.big").FunctionName, "local.big")
 	unknown(t, "wide format", findFn(t, app, "main.tf#aws_lambda_function.wide").FunctionName, "local.wide")
 	known(t, "small format", findFn(t, app, "main.tf#aws_lambda_function.ok").FunctionName, "007-0,1,2", "main.tf", 0)
+}
+
+func TestModuleOutsideRootModuleDir(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"infra/main.tf": `
+resource "aws_iam_role" "r" {
+  name = "r"
+}
+module "shared" {
+  source = "../shared"
+  role   = aws_iam_role.r.arn
+}
+resource "aws_lambda_permission" "p" {
+  function_name = module.shared.fn_arn
+  principal     = "events.amazonaws.com"
+}
+resource "aws_lambda_function" "c" {
+  count         = 1
+  function_name = "c"
+}
+resource "aws_lambda_permission" "q" {
+  function_name = aws_lambda_function.c[0].arn
+  principal     = "sns.amazonaws.com"
+}
+`,
+		"shared/main.tf": `
+variable "role" {}
+resource "aws_lambda_function" "f" {
+  function_name = "shared-f"
+  filename      = "${path.module}/f.zip"
+  role          = var.role
+}
+output "fn_arn" {
+  value = aws_lambda_function.f.arn
+}
+`,
+	}
+	for p, src := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := source.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	app := Loader{}.Load(context.Background(), root, load.Unit{Kind: load.KindTerraform, Dir: "infra", Files: []string{"infra/main.tf"}}, load.Options{})
+	f := findFn(t, app, "shared/main.tf#module.shared.aws_lambda_function.f")
+	known(t, "path.module of a sibling module", f.CodePath, "shared/f.zip", "shared/main.tf", 5)
+	if f.RoleID != "infra/main.tf#aws_iam_role.r" {
+		t.Errorf("role through module argument = %q", f.RoleID)
+	}
+	c := findFn(t, app, "infra/main.tf#aws_lambda_function.c")
+	known(t, "count = 1", c.Deployed, "true", "infra/main.tf", 14)
+	got := map[string]string{}
+	for _, p := range app.Permissions {
+		got[p.ID] = p.FunctionID
+	}
+	if got["infra/main.tf#aws_lambda_permission.p"] != f.ID {
+		t.Errorf("permission through module output -> %q", got["infra/main.tf#aws_lambda_permission.p"])
+	}
+	if got["infra/main.tf#aws_lambda_permission.q"] != c.ID {
+		t.Errorf("permission through c[0] -> %q", got["infra/main.tf#aws_lambda_permission.q"])
+	}
+	seen := map[string]bool{}
+	for _, fl := range app.Files {
+		seen[fl.Path] = fl.Parsed
+	}
+	if !seen["shared/main.tf"] {
+		t.Errorf("module file not listed as parsed: %v", seen)
+	}
 }
