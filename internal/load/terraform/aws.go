@@ -16,6 +16,14 @@ func (m *module) extract(in *inst) {
 	if in.rb.mode == "data" {
 		return // policy documents are read when referenced
 	}
+	if b := in.rb.body.syn; b != nil && in.addr == in.rb.insts[0].addr {
+		for _, x := range b.Blocks {
+			if x.Type == "dynamic" && len(x.Labels) == 1 && modelled(in.rb.typ) {
+				m.l.diag(posOf(x.DefRange()), model.DiagInfo, "unsupported",
+					"%s: dynamic %q blocks are not expanded; settings inside them are not in the model", in.name(), x.Labels[0])
+			}
+		}
+	}
 	switch t := in.rb.typ; {
 	case t == "aws_lambda_function":
 		in.lambdaFunction()
@@ -81,6 +89,23 @@ func (m *module) extract(in *inst) {
 		strings.HasPrefix(t, "google_cloud_run_service_iam_"), strings.HasPrefix(t, "google_cloud_run_v2_service_iam_"):
 		in.gcpIAM()
 	}
+}
+
+// modelled reports whether extract reads the resource type.
+func modelled(t string) bool {
+	switch {
+	case strings.HasPrefix(t, "aws_lambda_"), strings.HasPrefix(t, "aws_iam_"), strings.HasPrefix(t, "aws_api_gateway_"),
+		strings.HasPrefix(t, "aws_apigatewayv2_"), strings.HasPrefix(t, "aws_s3_bucket"), strings.HasPrefix(t, "aws_sqs_"),
+		strings.HasPrefix(t, "aws_sns_"), strings.HasPrefix(t, "aws_secretsmanager_"), strings.HasPrefix(t, "azurerm_"),
+		strings.HasPrefix(t, "google_cloudfunctions"), strings.HasPrefix(t, "google_cloud_run"):
+		return true
+	}
+	switch t {
+	case "aws_dynamodb_table", "aws_kinesis_stream", "aws_kms_key", "aws_ssm_parameter", "aws_cloudwatch_log_group",
+		"aws_cognito_user_pool", "aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "aws_wafv2_web_acl_association":
+		return true
+	}
+	return false
 }
 
 func (in *inst) name() string { return in.m.prefix + in.addr }

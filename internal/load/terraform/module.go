@@ -311,6 +311,8 @@ func (m *module) variableValues(vals map[string]cty.Value, overrides map[string]
 			v = parseVarFlag(overrides[name], ty)
 		case vals != nil && hasVal(vals, name):
 			v = vals[name]
+		case call == nil && m.l.opts.Env != nil && envVar(m.l.opts.Env, name, ty, &v):
+			// TF_VAR_name, below tfvars and --var as in Terraform.
 		case hasDef:
 			v = def
 		default:
@@ -331,6 +333,14 @@ func (m *module) variableValues(vals map[string]cty.Value, overrides map[string]
 		out[name] = v
 	}
 	return cty.ObjectVal(out)
+}
+
+func envVar(env func(string) (string, bool), name string, ty cty.Type, out *cty.Value) bool {
+	s, ok := env("TF_VAR_" + name)
+	if ok {
+		*out = parseVarFlag(s, ty)
+	}
+	return ok
 }
 
 func hasKey(m map[string]string, k string) bool    { _, ok := m[k]; return ok }
@@ -674,8 +684,6 @@ func (m *module) instObject(in *inst) cty.Value {
 			obj[n] = cty.DynamicVal
 		}
 	}
-	// The archive_file data source computes output_path from its argument,
-	// which is fine; its source_dir is what the function's code is.
 	return cty.ObjectVal(obj)
 }
 

@@ -388,3 +388,46 @@ output "fn_arn" {
 		t.Errorf("module file not listed as parsed: %v", seen)
 	}
 }
+
+func TestEnvVarsAndDynamicBlocks(t *testing.T) {
+	dir := t.TempDir()
+	src := `variable "stage" {
+  default = "dev"
+}
+variable "mem" {
+  type = number
+}
+resource "aws_lambda_function" "f" {
+  function_name = "fn-${var.stage}"
+  memory_size   = var.mem
+
+  dynamic "environment" {
+    for_each = [1]
+    content {
+      variables = { A = "b" }
+    }
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root, err := source.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	env := func(k string) (string, bool) {
+		v, ok := map[string]string{"TF_VAR_stage": "env", "TF_VAR_mem": "512"}[k]
+		return v, ok
+	}
+	u := load.Unit{Kind: load.KindTerraform, Dir: ".", Files: []string{"main.tf"}}
+	app := Loader{}.Load(context.Background(), root, u, load.Options{Env: env})
+	f := findFn(t, app, "main.tf#aws_lambda_function.f")
+	known(t, "TF_VAR_stage", f.FunctionName, "fn-env", "main.tf", 8)
+	known(t, "TF_VAR_mem as a number", f.MemoryMB, "512", "main.tf", 9)
+	hasDiag(t, app, "main.tf", 11, "unsupported", "dynamic")
+	// --var wins over the environment.
+	app = Loader{}.Load(context.Background(), root, u, load.Options{Env: env, Vars: map[string]string{"stage": "flag"}})
+	known(t, "--var", findFn(t, app, "main.tf#aws_lambda_function.f").FunctionName, "fn-flag", "main.tf", 8)
+}
