@@ -1,0 +1,639 @@
+package iam
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/wardensec/warden/internal/model"
+)
+
+// Where is one place in the scanned project that grants or denies
+// something: what a finding points at.
+type Where struct {
+	// Pos is the statement; for an AWS managed policy, where the role
+	// attaches it (the document itself is not in the project).
+	Pos model.Pos
+	// Element is the Action element that matched, when the statement
+	// lists the action (zero when it matched through NotAction, and for
+	// managed policies).
+	Element model.Pos
+	// Policy names the policy for messages: its name, or its source
+	// ("SAM template S3CrudPolicy", "inline").
+	Policy string
+	// Managed is the AWS managed policy's name, "" for the role's own.
+	Managed   string
+	Sid       string
+	Statement *model.Statement
+}
+
+// ResourceGrant is one statement's grant of one action on a set of
+// resources.
+type ResourceGrant struct {
+	// Pattern is the Resource pattern: "*", an ARN with wildcards, or for
+	// an unresolved value the matching pattern derived from its expression
+	// (unresolved ${...} parts read as "*").
+	Pattern string
+	// Except holds NotResource patterns: the grant covers every resource
+	// but these, and Pattern is "*".
+	Except []string
+	// Value is the Resource element as the model has it, with its
+	// position, expression and Ref (zero for NotResource).
+	Value model.Value
+	// Wide is true when the grant names every resource of some type
+	// rather than particular ones (see IsWideResource), or every resource
+	// but some (NotResource).
+	Wide bool
+	// Unknown is true when the resource or the statement's effect could
+	// not be resolved: the grant may reach anything.
+	Unknown bool
+	// Conditions are the statement's conditions, all of them; see
+	// Conditional for whether they narrow the grant.
+	Conditions []model.Condition
+	Where      Where
+	// DeniedBy lists Deny statements that apply to this grant. For a grant
+	// in Grant.Denied, the first one removed it; for one still standing,
+	// they apply only under a condition or to part of its resources.
+	DeniedBy []Where
+}
+
+// Conditional reports whether a condition narrows the grant, so that it is
+// not available to whoever holds the role's credentials in every request.
+func (g *ResourceGrant) Conditional() bool {
+	for _, c := range g.Conditions {
+		if Narrows(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// ConditionValues returns the values of a condition key (any operator),
+// known ones only, and whether the key appears at all.
+func (g *ResourceGrant) ConditionValues(key string) ([]string, bool) {
+	var out []string
+	found := false
+	for _, c := range g.Conditions {
+		if strings.EqualFold(c.Key, key) {
+			found = true
+			for _, v := range c.Values {
+				if v.IsKnown() {
+					out = append(out, v.V)
+				}
+			}
+		}
+	}
+	return out, found
+}
+
+// Grant is what a role may do with one action after Deny statements.
+type Grant struct {
+	Action string  // "s3:GetObject" as the catalogue spells it, or as written when the catalogue lacks it
+	Info   *Action // nil when the catalogue lacks the action
+	Access AccessLevel
+	// Resources are the grants that stand, in statement order.
+	Resources []ResourceGrant
+	// Denied are grants an unconditional explicit Deny removes.
+	Denied []ResourceGrant
+}
+
+// Allowed reports whether any grant stands.
+func (g *Grant) Allowed() bool { return g != nil && len(g.Resources) > 0 }
+
+// Unconditional reports whether a grant stands with no narrowing condition
+// and a resolved resource.
+func (g *Grant) Unconditional() bool {
+	for i := range g.Resources {
+		if !g.Resources[i].Conditional() && !g.Resources[i].Unknown {
+			return true
+		}
+	}
+	return false
+}
+
+// Unresolved is a part of a role that Warden could not evaluate.
+type Unresolved struct {
+	Pos    model.Pos
+	Reason string
+}
+
+// Permissions is the evaluated permission set of a role: its inline and
+// expanded policies and the AWS managed policies it attaches. Queries are
+// lazy and cached; a Permissions is not safe for concurrent use.
+type Permissions struct {
+	Role *model.Role
+	// Unresolved lists what may add permissions that Warden cannot see: an
+	// unresolved action or effect, an unresolved policy, a managed policy
+	// that is neither an AWS one nor in the project. Answers are complete
+	// only when it is empty.
+	Unresolved []Unresolved
+	// Narrower lists what may only remove permissions and was not applied
+	// (a permissions boundary Warden cannot read): answers may overstate.
+	Narrower []Unresolved
+
+	allows   []*stmt
+	denies   []*stmt
+	boundary []*stmt // nil: no boundary applied
+	cache    map[string]*Grant
+	grants   []*Grant
+}
+
+type actPat struct {
+	p   string // lower-cased
+	pos model.Pos
+}
+
+type resPat struct {
+	pattern string
+	wide    bool
+	unknown bool
+	value   model.Value
+}
+
+// stmt is a statement prepared for evaluation.
+type stmt struct {
+	where         Where
+	deny          bool
+	effectUnknown bool
+	acts          []actPat
+	notAct        bool
+	actUnknown    bool
+	res           []resPat
+	notRes        bool
+	noRes         bool
+	conds         []model.Condition
+}
+
+// Evaluate prepares a role's permissions. It is cheap: statements are
+// matched per question, and the full expansion (Grants) happens only when
+// asked for.
+func Evaluate(r *model.Role) *Permissions {
+	p := &Permissions{Role: r, cache: map[string]*Grant{}}
+	for _, pol := range r.Policies {
+		p.addPolicy(pol, model.Pos{}, "")
+	}
+	for _, mv := range r.ManagedPolicies {
+		at := mv.PosOr(r.Pos)
+		if m, ok := managedRef(mv); ok {
+			pol, err := m.Policy()
+			if err != nil {
+				p.Unresolved = append(p.Unresolved, Unresolved{at, err.Error()})
+				continue
+			}
+			p.addPolicy(pol, at, m.Name)
+			continue
+		}
+		if mv.Ref != "" {
+			// A managed policy declared in the project: the loaders copy
+			// its statements into Policies.
+			continue
+		}
+		p.Unresolved = append(p.Unresolved, Unresolved{at, fmt.Sprintf("managed policy %s is not an AWS managed policy Warden knows, nor declared in the project", mv)})
+	}
+	if b := r.PermissionsBoundary; b.IsSet() {
+		if m, ok := managedRef(b); ok {
+			if pol, err := m.Policy(); err == nil {
+				bp := &Permissions{}
+				bp.addPolicy(pol, b.PosOr(r.Pos), m.Name)
+				p.boundary = append(bp.allows, bp.denies...)
+			}
+		}
+		if p.boundary == nil {
+			p.Narrower = append(p.Narrower, Unresolved{b.PosOr(r.Pos), fmt.Sprintf("permissions boundary %s is not applied: effective permissions may be narrower", b)})
+		}
+	}
+	return p
+}
+
+// EvaluatePolicies prepares the permissions that a set of identity policies
+// grant, without a role: for a policy document on its own.
+func EvaluatePolicies(pols ...*model.Policy) *Permissions {
+	p := &Permissions{cache: map[string]*Grant{}}
+	for _, pol := range pols {
+		p.addPolicy(pol, model.Pos{}, "")
+	}
+	return p
+}
+
+func policyLabel(pol *model.Policy) string {
+	if pol.Name.IsKnown() && pol.Name.V != "" {
+		return pol.Name.V
+	}
+	if pol.Source != "" {
+		return pol.Source
+	}
+	return "policy"
+}
+
+func (p *Permissions) addPolicy(pol *model.Policy, attach model.Pos, managed string) {
+	if pol == nil {
+		return
+	}
+	if pol.Unresolved {
+		p.Unresolved = append(p.Unresolved, Unresolved{pol.Pos, fmt.Sprintf("policy %s could not be fully resolved", policyLabel(pol))})
+	}
+	for _, st := range pol.Statements {
+		if st == nil {
+			continue
+		}
+		s := p.prepare(st, pol, attach, managed)
+		if s.deny {
+			p.denies = append(p.denies, s)
+		} else {
+			p.allows = append(p.allows, s)
+		}
+	}
+}
+
+func (p *Permissions) prepare(st *model.Statement, pol *model.Policy, attach model.Pos, managed string) *stmt {
+	s := &stmt{where: Where{Pos: st.Pos, Policy: policyLabel(pol), Managed: managed, Sid: st.Sid, Statement: st}, conds: st.Conditions}
+	if managed != "" {
+		s.where.Pos = attach
+		s.where.Policy = managed + " (AWS managed)"
+	}
+	switch {
+	case st.Effect.Is("Allow"):
+	case st.Effect.Is("Deny"):
+		s.deny = true
+	default:
+		// Read as a possible Allow: an unresolved Deny must never remove a
+		// grant, and an unresolved Allow must never look like nothing.
+		s.effectUnknown = true
+		p.Unresolved = append(p.Unresolved, Unresolved{st.Effect.PosOr(st.Pos), fmt.Sprintf("statement effect %s is unresolved", st.Effect)})
+	}
+	acts := st.Actions
+	if len(st.NotActions) > 0 {
+		s.notAct, acts = true, st.NotActions
+	}
+	for _, v := range acts {
+		if v.IsKnown() {
+			s.acts = append(s.acts, actPat{strings.ToLower(strings.TrimSpace(v.V)), v.Pos})
+			continue
+		}
+		s.actUnknown = true
+		if !s.deny {
+			p.Unresolved = append(p.Unresolved, Unresolved{v.PosOr(st.Pos), fmt.Sprintf("action %s is unresolved: the statement may grant anything", v)})
+		}
+	}
+	res := st.Resources
+	if len(st.NotResources) > 0 {
+		s.notRes, res = true, st.NotResources
+	}
+	if len(res) == 0 {
+		s.noRes = true
+	}
+	for _, v := range res {
+		s.res = append(s.res, resourcePattern(v))
+	}
+	return s
+}
+
+// pseudoParams are CloudFormation pseudo parameters left unresolved in
+// ARNs: they name the one partition, region or account of the deployment,
+// so an ARN that is unresolved only in them is still precise.
+var pseudoParams = []string{"${AWS::Partition}", "${AWS::Region}", "${AWS::AccountId}", "${AWS::URLSuffix}"}
+
+// resourcePattern turns a Resource element into a matching pattern. The
+// loaders keep an unresolved ARN's known parts in its expression
+// ("arn:${AWS::Partition}:s3:::${Bucket}/*"); such a value names particular
+// resources, so it is matched with its unknown parts as "*" but is neither
+// wide nor unknown. A value with no ARN shape and no reference to a project
+// element could be anything, "*" included, and stays unknown.
+func resourcePattern(v model.Value) resPat {
+	switch {
+	case v.IsKnown():
+		pat := strings.TrimSpace(v.V)
+		return resPat{pattern: pat, wide: IsWideResource(pat), value: v}
+	case v.IsUnknown() && strings.HasPrefix(v.Expr, "arn:"):
+		wideText := v.Expr
+		for _, pp := range pseudoParams {
+			wideText = strings.ReplaceAll(wideText, pp, "*")
+		}
+		return resPat{pattern: replaceVars(v.Expr, "*"), wide: IsWideResource(replaceVars(wideText, "x")), value: v}
+	case v.IsUnknown() && v.Ref != "":
+		return resPat{pattern: replaceVars(v.Expr, "*"), value: v}
+	}
+	return resPat{pattern: "*", unknown: true, wide: true, value: v}
+}
+
+// replaceVars replaces every ${...} in s with r.
+func replaceVars(s, r string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := strings.Index(s[i:], "}")
+		if j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(r)
+		s = s[i+j+1:]
+	}
+}
+
+// matchAction reports whether the statement applies to an action (lower
+// case), and the element that matched. An unresolved NotAction element
+// makes an Allow apply (it might not exclude the action) and a Deny not
+// apply (it might not cover it): either way the error is towards risk.
+func (s *stmt) matchAction(action string) (model.Pos, bool) {
+	if s.notAct {
+		for _, a := range s.acts {
+			if globMatch(a.p, action) {
+				return model.Pos{}, false
+			}
+		}
+		if s.actUnknown && s.deny {
+			return model.Pos{}, false
+		}
+		return model.Pos{}, true
+	}
+	for _, a := range s.acts {
+		if globMatch(a.p, action) {
+			return a.pos, true
+		}
+	}
+	return model.Pos{}, false
+}
+
+// grants builds the statement's resource grants for a matched action.
+func (s *stmt) grants(elem model.Pos) []ResourceGrant {
+	w := s.where
+	if w.Managed == "" {
+		w.Element = elem
+	}
+	base := ResourceGrant{Conditions: s.conds, Where: w, Unknown: s.effectUnknown}
+	switch {
+	case s.noRes:
+		base.Pattern, base.Wide, base.Unknown = "*", true, true
+		return []ResourceGrant{base}
+	case s.notRes:
+		base.Pattern, base.Wide = "*", true
+		for _, r := range s.res {
+			base.Except = append(base.Except, r.pattern)
+		}
+		return []ResourceGrant{base}
+	}
+	out := make([]ResourceGrant, 0, len(s.res))
+	for _, r := range s.res {
+		g := base
+		g.Pattern, g.Wide, g.Value = r.pattern, r.wide, r.value
+		g.Unknown = g.Unknown || r.unknown
+		out = append(out, g)
+	}
+	return out
+}
+
+// denyEffect tells how a Deny statement applies to a grant: it covers the
+// whole of it, or part of it.
+func (s *stmt) denyEffect(g *ResourceGrant) (covers, overlaps bool) {
+	if s.noRes {
+		return false, false
+	}
+	if s.notRes {
+		// Denies everything but the exceptions.
+		for _, r := range s.res {
+			if r.unknown {
+				return false, true
+			}
+			if !g.Unknown && len(g.Except) == 0 && resourceCovers(r.pattern, g.Pattern) {
+				return false, false // the grant lies inside an exception
+			}
+		}
+		if g.Unknown || len(g.Except) > 0 {
+			return false, true
+		}
+		for _, r := range s.res {
+			if resourceOverlaps(r.pattern, g.Pattern) {
+				return false, true
+			}
+		}
+		return true, true
+	}
+	for _, r := range s.res {
+		if r.unknown {
+			continue
+		}
+		if r.pattern == "*" {
+			return true, true
+		}
+		if g.Unknown || len(g.Except) > 0 {
+			overlaps = true
+			continue
+		}
+		if resourceCovers(r.pattern, g.Pattern) {
+			return true, true
+		}
+		if resourceOverlaps(r.pattern, g.Pattern) {
+			overlaps = true
+		}
+	}
+	return false, overlaps
+}
+
+// applyDenies reports whether an unconditional Deny removes the grant, and
+// records the Deny statements that apply to it.
+func (p *Permissions) applyDenies(action string, g *ResourceGrant) bool {
+	for _, d := range p.denies {
+		if _, ok := d.matchAction(action); !ok {
+			continue
+		}
+		covers, overlaps := d.denyEffect(g)
+		if !overlaps {
+			continue
+		}
+		g.DeniedBy = append(g.DeniedBy, d.where)
+		if covers && len(d.conds) == 0 {
+			g.DeniedBy = []Where{d.where}
+			return true
+		}
+	}
+	return false
+}
+
+// boundaryAllows reports whether the permissions boundary, when one is
+// applied, lets the action through at all.
+func (p *Permissions) boundaryAllows(action string) bool {
+	if p.boundary == nil {
+		return true
+	}
+	allowed := false
+	for _, s := range p.boundary {
+		if _, ok := s.matchAction(action); !ok {
+			continue
+		}
+		if s.deny && len(s.conds) == 0 && !s.notRes && slices.ContainsFunc(s.res, func(r resPat) bool { return r.pattern == "*" }) {
+			return false
+		}
+		if !s.deny {
+			allowed = true
+		}
+	}
+	return allowed
+}
+
+// Query returns what the role may do with one action ("s3:GetObject", any
+// case). It never returns nil.
+func (p *Permissions) Query(action string) *Grant {
+	key := strings.ToLower(strings.TrimSpace(action))
+	if g, ok := p.cache[key]; ok {
+		return g
+	}
+	g := &Grant{Action: strings.TrimSpace(action), Access: AccessUnknown}
+	if a, ok := Catalogue().Action(key); ok {
+		g.Action, g.Info, g.Access = a.String(), a, a.Access
+	}
+	inBoundary := p.boundaryAllows(key)
+	for _, s := range p.allows {
+		elem, ok := s.matchAction(key)
+		if !ok {
+			continue
+		}
+		for _, rg := range s.grants(elem) {
+			switch {
+			case !inBoundary:
+				g.Denied = append(g.Denied, rg)
+			case p.applyDenies(key, &rg):
+				g.Denied = append(g.Denied, rg)
+			default:
+				g.Resources = append(g.Resources, rg)
+			}
+		}
+	}
+	p.cache[key] = g
+	return g
+}
+
+// Grants expands every statement against the catalogue and returns one
+// Grant per action that some statement allows, sorted by action, including
+// those a Deny removes entirely (their Resources are empty). Actions that
+// the catalogue lacks appear when a statement names them without a
+// wildcard.
+func (p *Permissions) Grants() []*Grant {
+	if p.grants != nil {
+		return p.grants
+	}
+	cat := Catalogue()
+	keys := map[string]bool{}
+	for _, s := range p.allows {
+		if s.notAct {
+			for _, a := range cat.all {
+				if _, ok := s.matchAction(strings.ToLower(a.String())); ok {
+					keys[strings.ToLower(a.String())] = true
+				}
+			}
+			continue
+		}
+		for _, a := range s.acts {
+			exp := cat.Expand(a.p)
+			for _, x := range exp {
+				keys[strings.ToLower(x.String())] = true
+			}
+			if len(exp) == 0 && !strings.ContainsAny(a.p, "*?") && strings.Contains(a.p, ":") {
+				keys[a.p] = true
+			}
+		}
+	}
+	out := make([]*Grant, 0, len(keys))
+	for k := range keys {
+		out = append(out, p.Query(k))
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Action) < strings.ToLower(out[j].Action) })
+	p.grants = out
+	return out
+}
+
+// ServiceAccess is the allowed actions of one service at one access level.
+type ServiceAccess struct {
+	Service string
+	Level   AccessLevel
+	Actions []*Grant
+}
+
+var levelOrder = map[AccessLevel]int{List: 0, Read: 1, Write: 2, PermissionsManagement: 3, Tagging: 4, AccessUnknown: 5}
+
+// Summary groups the allowed actions by service and access level: the view
+// "what can this role do" that reports and the least-privilege generator
+// start from. Actions that a Deny removes entirely are left out.
+func (p *Permissions) Summary() []ServiceAccess {
+	by := map[[2]string]*ServiceAccess{}
+	for _, g := range p.Grants() {
+		if !g.Allowed() {
+			continue
+		}
+		svc, _, _ := strings.Cut(g.Action, ":")
+		k := [2]string{strings.ToLower(svc), string(g.Access)}
+		sa := by[k]
+		if sa == nil {
+			sa = &ServiceAccess{Service: strings.ToLower(svc), Level: g.Access}
+			by[k] = sa
+		}
+		sa.Actions = append(sa.Actions, g)
+	}
+	out := make([]ServiceAccess, 0, len(by))
+	for _, sa := range by {
+		out = append(out, *sa)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Service != out[j].Service {
+			return out[i].Service < out[j].Service
+		}
+		return levelOrder[out[i].Level] < levelOrder[out[j].Level]
+	})
+	return out
+}
+
+// nonNarrowing are condition keys whose value the holder of a role's
+// credentials chooses or always satisfies: TLS, the region called, the time
+// of the request, headers the client sets. A grant guarded only by them is
+// as good as unconditional to an attacker who has stolen the credentials
+// from a compromised function. aws:SecureTransport is still carried in
+// Conditions, where the rules about TLS enforcement read it.
+var nonNarrowing = map[string]bool{
+	"aws:securetransport":     true,
+	"aws:requestedregion":     true,
+	"aws:currenttime":         true,
+	"aws:epochtime":           true,
+	"aws:tokenissuetime":      true,
+	"aws:useragent":           true,
+	"aws:referer":             true,
+	"s3:signatureversion":     true,
+	"s3:x-amz-content-sha256": true,
+	"s3:authtype":             true,
+}
+
+// Narrows reports whether a condition restricts a grant in a way its holder
+// cannot simply satisfy. Conditions on where a request comes from or on
+// whom it acts for - aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID,
+// aws:SourceVpce, aws:SourceIp, iam:PassedToService, aws:ResourceTag/...,
+// kms:ViaService and the like - narrow. Those in nonNarrowing do not, nor
+// does an ...IfExists operator (the key may be absent from the request, and
+// then the condition holds), nor a Like operator whose only value is "*".
+// An unresolved value still narrows: the condition is there, only its
+// value is not known.
+func Narrows(c model.Condition) bool {
+	op := strings.ToLower(c.Operator)
+	if strings.HasSuffix(op, "ifexists") {
+		return false
+	}
+	if nonNarrowing[strings.ToLower(c.Key)] {
+		return false
+	}
+	if strings.Contains(op, "like") && !strings.Contains(op, "not") {
+		all := len(c.Values) > 0
+		for _, v := range c.Values {
+			if !v.Is("*") {
+				all = false
+			}
+		}
+		if all {
+			return false
+		}
+	}
+	return true
+}
