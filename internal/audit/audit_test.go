@@ -403,6 +403,32 @@ func TestNoKeyNoCheckpoints(t *testing.T) {
 	}
 }
 
+func TestIntervalCheckpoint(t *testing.T) {
+	key := testKey(t)
+	path := filepath.Join(t.TempDir(), "a.db")
+	tick := make(chan time.Time)
+	// An interval of 1ns makes every tick due; the ticks come from the test.
+	l, err := New(Config{Path: path, CheckpointEvery: 1000, CheckpointInterval: time.Nanosecond}, Options{SigningKey: key, tick: tick})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for i := 0; i < 3; i++ {
+		if err := l.Record(context.Background(), testRecord(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tick <- time.Now()
+	tick <- time.Now() // the writer handled the first tick before taking this one
+	rep, err := verifyPath(t, path, pubOf(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Checkpoints != 1 || rep.SignedSeq != 3 {
+		t.Fatalf("after a tick with 3 new records: %+v (a second tick with nothing new must not add one)", rep)
+	}
+}
+
 func TestForcedCheckpoint(t *testing.T) {
 	key := testKey(t)
 	path := filepath.Join(t.TempDir(), "a.db")
