@@ -186,6 +186,9 @@ type module struct {
 	varRefs map[string]string // variable -> model ID its module argument refers to
 	outRefs map[string]string
 	docs    map[string]*docState
+
+	refAttrs map[string]map[string]bool
+	refAll   bool
 }
 
 type docState struct {
@@ -234,6 +237,7 @@ func (m *module) load(vals map[string]cty.Value, overrides map[string]string, ca
 			}
 		}
 	}
+	m.collectRefs()
 	m.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: l.moduleFunctions()}
 	m.ctx.Variables["var"] = m.variableValues(vals, overrides, call)
 	m.ctx.Variables["path"] = cty.ObjectVal(map[string]cty.Value{
@@ -613,7 +617,11 @@ func (m *module) refine() {
 			continue
 		}
 		var v cty.Value
+		want, referenced := m.refAttrs[r.addr()]
 		switch {
+		case !m.refAll && !referenced:
+			// Nothing reads it: the placeholder stays.
+			v = cty.DynamicVal
 		case r.unknownN:
 			v = cty.DynamicVal
 		case r.multi == "count" && len(r.insts) == 1 && r.insts[0].deployed.IsFalse():
@@ -623,17 +631,17 @@ func (m *module) refine() {
 		case r.multi == "count":
 			var els []cty.Value
 			for _, in := range r.insts {
-				els = append(els, m.instObject(in))
+				els = append(els, m.instObject(in, want))
 			}
 			v = cty.TupleVal(els)
 		case r.multi == "for_each":
 			els := map[string]cty.Value{}
 			for _, in := range r.insts {
-				els[in.key] = m.instObject(in)
+				els[in.key] = m.instObject(in, want)
 			}
 			v = cty.ObjectVal(els)
 		default:
-			v = m.instObject(r.insts[0])
+			v = m.instObject(r.insts[0], want)
 		}
 		t := byType
 		if r.mode == "data" {
@@ -667,24 +675,92 @@ var computed = []string{"id", "arn", "name", "invoke_arn", "qualified_arn", "qua
 	"service_config", "https_trigger_url", "identity", "default_hostname", "secret_string", "value",
 	"endpoint", "domain_name", "uri", "location", "project", "region", "account_id", "email", "policy"}
 
-func (m *module) instObject(in *inst) cty.Value {
+// instObject evaluates the arguments other expressions read (want; all
+// of them when want holds "*" or references could not be collected).
+func (m *module) instObject(in *inst, want map[string]bool) cty.Value {
+	all := m.refAll || want["*"]
 	obj := map[string]cty.Value{}
-	for n, a := range in.rb.body.attrs() {
-		if n == "count" || n == "for_each" || n == "depends_on" || n == "provider" || n == "lifecycle" {
-			continue
+	if all {
+		for n, a := range in.rb.body.attrs() {
+			if n == "count" || n == "for_each" || n == "depends_on" || n == "provider" || n == "lifecycle" {
+				continue
+			}
+			v, d := a.Expr.Value(in.ctx)
+			if d.HasErrors() {
+				v = cty.DynamicVal
+			}
+			obj[n] = v
 		}
-		v, d := a.Expr.Value(in.ctx)
-		if d.HasErrors() {
-			v = cty.DynamicVal
+		for _, n := range computed {
+			if _, ok := obj[n]; !ok {
+				obj[n] = cty.DynamicVal
+			}
+		}
+		return cty.ObjectVal(obj)
+	}
+	for n := range want {
+		v := cty.DynamicVal
+		if a := in.rb.body.attr(n); a != nil {
+			if ev, d := a.Expr.Value(in.ctx); !d.HasErrors() {
+				v = ev
+			}
 		}
 		obj[n] = v
 	}
-	for _, n := range computed {
-		if _, ok := obj[n]; !ok {
-			obj[n] = cty.DynamicVal
+	return cty.ObjectVal(obj)
+}
+
+// collectRefs records which attributes of which resources the module's
+// expressions read, so refine evaluates only those. JSON files hide their
+// references in strings; with one present, everything is evaluated.
+func (m *module) collectRefs() {
+	m.refAttrs = map[string]map[string]bool{}
+	for _, pf := range m.files {
+		if pf.syn == nil {
+			m.refAll = true
+			return
+		}
+		hclsyntax.VisitAll(pf.syn, func(n hclsyntax.Node) hcl.Diagnostics {
+			if st, ok := n.(*hclsyntax.ScopeTraversalExpr); ok {
+				m.noteRef(st.Traversal)
+			}
+			return nil
+		})
+	}
+}
+
+func (m *module) noteRef(t hcl.Traversal) {
+	root := t.RootName()
+	if reserved[root] && root != "data" {
+		return
+	}
+	key, rest := "", hcl.Traversal(nil)
+	if root == "data" {
+		if len(t) < 3 {
+			return
+		}
+		key, rest = "data."+attrName(t[1])+"."+attrName(t[2]), t[3:]
+	} else {
+		if len(t) < 2 {
+			return
+		}
+		key, rest = root+"."+attrName(t[1]), t[2:]
+	}
+	if len(rest) > 0 {
+		if _, ok := rest[0].(hcl.TraverseIndex); ok {
+			rest = rest[1:]
 		}
 	}
-	return cty.ObjectVal(obj)
+	attr := "*"
+	if len(rest) > 0 {
+		if a := attrName(rest[0]); a != "" {
+			attr = a
+		}
+	}
+	if m.refAttrs[key] == nil {
+		m.refAttrs[key] = map[string]bool{}
+	}
+	m.refAttrs[key][attr] = true
 }
 
 // loadChildren follows local module calls.
