@@ -814,6 +814,8 @@ func (m *module) loadChildren() {
 		if ca := mb.b.body.attr("count"); ca != nil {
 			if v, d := ca.Expr.Value(m.ctx); !d.HasErrors() {
 				if n, ok := knownInt(v); ok && n == 0 {
+					l.diag(posOf(ca.Expr.Range()), model.DiagInfo, "unsupported",
+						"module %q has count = 0: it is not deployed, so its resources are not in the model", mb.name)
 					continue
 				}
 			}
