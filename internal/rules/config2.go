@@ -192,19 +192,19 @@ var _ = register(&analysis.Rule{
 				}
 			}
 		}
+		public := map[string]bool{}
+		for _, f := range functions(p) {
+			for _, t := range f.Triggers {
+				if t.APIID != "" && isHTTP(t) && !t.HasAuth() {
+					public[t.APIID] = true
+				}
+			}
+		}
 		for _, api := range resources(p, model.KindAPI) {
 			if !api.Attr(model.AttrProtocol).Is("REST") || protected[api.ID] || api.Attr(model.AttrEndpointType).Is("PRIVATE") {
 				continue
 			}
-			public := false
-			for _, f := range functions(p) {
-				for _, t := range f.Triggers {
-					if t.APIID == api.ID && isHTTP(t) && !t.HasAuth() {
-						public = true
-					}
-				}
-			}
-			if public {
+			if public[api.ID] {
 				p.Report(analysis.Finding{Pos: api.Pos, Anchor: api.Pos, Subject: subject(api.ID, "waf"),
 					Message: fmt.Sprintf("REST API %s has unauthenticated routes and no WAF web ACL", api.Name)})
 			}

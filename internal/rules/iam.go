@@ -28,8 +28,8 @@ func allowStatements(p *analysis.Pass, fn func(r *model.Role, pol *model.Policy,
 // roleFunctions lists the functions using a role, for messages and grouping.
 func roleFunctions(p *analysis.Pass, roleID string) []*model.Function {
 	var out []*model.Function
-	for _, f := range functions(p) {
-		if f.RoleID == roleID {
+	for _, f := range p.Index.FunctionsByRole[roleID] {
+		if model.IsDeployed(f.Deployed) {
 			out = append(out, f)
 		}
 	}
