@@ -425,6 +425,29 @@ type CodeFacts struct {
 	Sinks      []string `json:"sinks,omitempty"`
 	SDKActions []string `json:"sdk_actions,omitempty"`
 	Imports    []string `json:"imports,omitempty"`
+	// Flows are the source-to-sink paths code analysis found, so that
+	// injection rules and correlating rules read one result.
+	Flows []CodeFlow `json:"flows,omitempty"`
+}
+
+// CodeFlow is one path from an untrusted source (or a caught exception) to
+// a sink, with the steps in between.
+type CodeFlow struct {
+	// Class is the sink class: command, code, sql, path, ssrf,
+	// deserialization, ssti, or error (exception details sent to a client).
+	Class string `json:"class"`
+	// Source names the origin, e.g. "event.body" or "exception".
+	Source string `json:"source"`
+	// Sink names the sink, e.g. "os.system" or "cursor.execute".
+	Sink string `json:"sink"`
+	// Steps run from the source to the sink; the last step is the sink.
+	Steps []CodeStep `json:"steps"`
+}
+
+// CodeStep is one location on a code flow.
+type CodeStep struct {
+	Pos     Pos    `json:"pos"`
+	Message string `json:"message,omitempty"`
 }
 
 // Merge appends other into a. IDs carry their file, so they do not collide.
