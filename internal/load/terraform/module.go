@@ -485,10 +485,11 @@ func (m *module) evalLocals(first bool) {
 // address and model ID.
 func (m *module) expand() {
 	l := m.l
+	declared := map[string]bool{}
 	for _, r := range m.resources {
 		base := r.addr()
 		pos := posOf(r.def)
-		if _, dup := m.addrs[base]; dup {
+		if declared[base] {
 			l.diag(pos, model.DiagWarning, "unsupported", "%s is declared more than once (override files are not merged); this block is ignored", base)
 			continue
 		}
@@ -500,7 +501,7 @@ func (m *module) expand() {
 			m.byAddr[addr] = in
 			m.l.instByID[in.id] = in
 		}
-		m.addrs[base] = r.file + "#" + m.prefix + base
+		declared[base] = true
 		if ca := r.body.attr("count"); ca != nil {
 			r.multi = "count"
 			cpos := posOf(ca.Expr.Range())

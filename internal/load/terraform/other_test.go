@@ -156,6 +156,7 @@ func TestHostile(t *testing.T) {
 		{file, lineOf(t, file, `module "git"`, "source"), "unresolved", "not a local path"},
 		{file, lineOf(t, file, "", `module "self"`), "limit", "includes itself"},
 		{file, lineOf(t, file, "", `variable "names"`), "unresolved", "no default"},
+		{"hostile/main_override.tf", 1, "unsupported", "declared more than once"},
 	} {
 		hasDiag(t, app, c.file, c.line, c.code, c.text)
 	}

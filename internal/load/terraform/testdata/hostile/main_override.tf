@@ -1,0 +1,3 @@
+resource "aws_lambda_function" "ok" {
+  runtime = "python3.13"
+}
