@@ -88,10 +88,15 @@ func MatchResource(pattern, arn string) bool {
 	}
 	pp, pok := arnSplit(pattern)
 	ap, aok := arnSplit(arn)
-	if !pok || !aok {
+	if !aok || !strings.HasPrefix(pattern, "arn:") {
 		return globMatch(pattern, arn)
 	}
-	for i := 1; i < 6; i++ {
+	if !pok {
+		// A short pattern ("arn:aws:s3:*"): its last segment takes the
+		// rest of the ARN, the others still match one segment each.
+		ap = strings.SplitN(arn, ":", len(pp))
+	}
+	for i := 1; i < len(pp); i++ {
 		if !globMatch(pp[i], ap[i]) {
 			return false
 		}

@@ -277,6 +277,9 @@ func (p *jsonParser) value(depth int) (*jnode, error) {
 			return nil, fmt.Errorf("unexpected %q", rune(v))
 		}
 		if _, _, err := p.next(); err != nil { // closing delimiter
+			if errors.Is(err, io.EOF) {
+				return nil, io.ErrUnexpectedEOF
+			}
 			return nil, err
 		}
 	case string:
