@@ -511,13 +511,19 @@ type Index struct {
 	Functions map[string]*Function
 	Roles     map[string]*Role
 	Resources map[string]*Resource
+	// FunctionsByRole lists the functions using each role, in model order,
+	// so rules about roles do not scan every function per role.
+	FunctionsByRole map[string][]*Function
 }
 
 // NewIndex indexes a.
 func NewIndex(a *App) *Index {
-	ix := &Index{Functions: map[string]*Function{}, Roles: map[string]*Role{}, Resources: map[string]*Resource{}}
+	ix := &Index{Functions: map[string]*Function{}, Roles: map[string]*Role{}, Resources: map[string]*Resource{}, FunctionsByRole: map[string][]*Function{}}
 	for _, f := range a.Functions {
 		ix.Functions[f.ID] = f
+		if f.RoleID != "" {
+			ix.FunctionsByRole[f.RoleID] = append(ix.FunctionsByRole[f.RoleID], f)
+		}
 	}
 	for _, r := range a.Roles {
 		ix.Roles[r.ID] = r
