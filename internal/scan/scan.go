@@ -34,7 +34,31 @@ func Load(ctx context.Context, root *source.Root, opts Options) (*model.App, err
 	if err != nil {
 		return nil, fmt.Errorf("discover %s: %w", root.Dir(), err)
 	}
-	app := LoadUnits(ctx, root, found.Units, opts)
+	// Serverless services pull other YAML files in with ${file()}; those
+	// files can also look like CloudFormation templates on their own. Load
+	// the services first and skip the files they include, so that their
+	// resources are modelled once, under the service that deploys them.
+	var services, rest []load.Unit
+	for _, u := range found.Units {
+		if u.Kind == load.KindServerless {
+			services = append(services, u)
+		} else {
+			rest = append(rest, u)
+		}
+	}
+	app := LoadUnits(ctx, root, services, opts)
+	included := map[string]bool{}
+	for _, f := range app.Files {
+		included[f.Path] = true
+	}
+	var remaining []load.Unit
+	for _, u := range rest {
+		if len(u.Files) == 1 && included[u.Files[0]] && u.Kind != load.KindTerraform {
+			continue
+		}
+		remaining = append(remaining, u)
+	}
+	app.Merge(LoadUnits(ctx, root, remaining, opts))
 	app.Root = root.Dir()
 	app.Diagnostics = append(app.Diagnostics, found.Diagnostics...)
 	app.Sort()
