@@ -55,6 +55,24 @@ type Module struct {
 	// and returns the stage. Errors are confpath errors relative to the
 	// section, or the issues of DecodeSection.
 	Build func(section *yaml.Node, env Env) (Stage, error)
+	// Optional modules are skipped when neither the global section nor any
+	// route mentions them.
+	Optional bool
+}
+
+// Optional marks m as built only when configured.
+func Optional(m Module) Module { m.Optional = true; return m }
+
+func (c *Config) mentions(key string) bool {
+	if c.Section(key).Kind != 0 {
+		return true
+	}
+	for i := range c.Routes {
+		if c.Routes[i].Section(key).Kind != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // moduleOrder is the order of module keys in the chain.
@@ -255,6 +273,9 @@ func build(cfg *Config, p *process) (*generation, error) {
 	for _, m := range p.modules {
 		if !slices.Contains(moduleOrder, m.Key) {
 			fail(fmt.Errorf("gateway: module key %q is not one of %v", m.Key, moduleOrder), "")
+			continue
+		}
+		if m.Optional && !cfg.mentions(m.Key) {
 			continue
 		}
 		st, err := m.Build(cfg.Section(m.Key), env)

@@ -191,6 +191,12 @@ func start(t *testing.T, yaml, upstreamURL string, opts Options) *running {
 	if opts.Logger == nil {
 		opts.Logger = NewLogger(io.Discard, "error")
 	}
+	if opts.Modules == nil {
+		opts.Modules = []Module{} // the chain's own stages only; see modules_test.go
+	}
+	if opts.Audit == nil {
+		opts.Audit = builtinRecorder(opts.Stdout)
+	}
 	g, err := New(cfg, opts)
 	if err != nil {
 		t.Fatalf("new: %v", err)

@@ -88,6 +88,12 @@ func Check(path string, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if opts.Audit == nil {
+		if err := checkAudit(&cfg.Audit); err != nil {
+			g.retire()
+			return located(cfg.File, moduleIssues(cfg, err, "audit", 0))
+		}
+	}
 	g.retire()
 	<-g.done
 	return g.closeErr
@@ -108,7 +114,7 @@ func New(cfg *Config, opts Options) (*Gateway, error) {
 		opts.Metrics = metrics.New()
 	}
 	if opts.Audit == nil {
-		opts.Audit = builtinRecorder(opts.Stdout)
+		opts.Audit = DefaultAudit(opts.Logger, opts.Stdout)
 	}
 	g := &Gateway{opts: opts, log: opts.Logger, metrics: opts.Metrics, path: cfg.File, certs: map[string]*atomic.Pointer[tls.Certificate]{}}
 	rec, closer, err := opts.Audit(&cfg.Audit, cfg)
