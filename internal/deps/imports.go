@@ -155,14 +155,12 @@ func Imported(eco, name string, imports []string) bool {
 			}
 		}
 	case "Go":
+		if name == "stdlib" {
+			// Every Go binary links the runtime and much of the standard
+			// library whatever it imports.
+			return true
+		}
 		for _, im := range imports {
-			if name == "stdlib" {
-				first, _, _ := strings.Cut(im, "/")
-				if !strings.Contains(first, ".") {
-					return true
-				}
-				continue
-			}
 			if im == name || strings.HasPrefix(im, name+"/") {
 				return true
 			}
