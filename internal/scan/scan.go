@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/wardensec/warden/internal/discover"
@@ -58,16 +59,76 @@ func Load(ctx context.Context, root *source.Root, opts Options) (*model.App, err
 		}
 		remaining = append(remaining, u)
 	}
-	app.Merge(LoadUnits(ctx, root, remaining, opts))
+	parts := loadParts(ctx, root, remaining, opts)
+	for i, p := range parts {
+		if !calledModule(i, remaining, parts) {
+			app.Merge(p)
+		}
+	}
 	app.Root = root.Dir()
 	app.Diagnostics = append(app.Diagnostics, found.Diagnostics...)
 	app.Sort()
 	return app, ctx.Err()
 }
 
+// calledModule reports whether Terraform unit i is a local module that
+// another unit already loaded through its module block. Loaded on its own, a
+// module has no inputs, so its values are unknown and every resource would
+// appear twice; the caller's instance is the real one.
+func calledModule(i int, units []load.Unit, parts []*model.App) bool {
+	u := units[i]
+	if u.Kind != load.KindTerraform || len(u.Files) == 0 {
+		return false
+	}
+	mine := map[string]bool{}
+	for _, f := range u.Files {
+		mine[f] = true
+	}
+	for j, other := range parts {
+		if j == i || units[j].Kind != load.KindTerraform || other == nil {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, f := range other.Files {
+			seen[f.Path] = true
+		}
+		covered := true
+		for _, f := range u.Files {
+			if (strings.HasSuffix(f, ".tf") || strings.HasSuffix(f, ".tf.json")) && !seen[f] {
+				covered = false
+				break
+			}
+		}
+		if !covered {
+			continue
+		}
+		// A module that calls its caller back (a cycle) keeps both.
+		reverse := true
+		for _, f := range units[j].Files {
+			if !mine[f] {
+				reverse = false
+				break
+			}
+		}
+		if !reverse {
+			return true
+		}
+	}
+	return false
+}
+
 // LoadUnits loads units in parallel and merges them in unit order, so the
 // model does not depend on scheduling.
 func LoadUnits(ctx context.Context, root *source.Root, units []load.Unit, opts Options) *model.App {
+	app := &model.App{}
+	for _, p := range loadParts(ctx, root, units, opts) {
+		app.Merge(p)
+	}
+	return app
+}
+
+// loadParts loads units in parallel and returns one partial model per unit.
+func loadParts(ctx context.Context, root *source.Root, units []load.Unit, opts Options) []*model.App {
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -106,11 +167,7 @@ func LoadUnits(ctx context.Context, root *source.Root, units []load.Unit, opts O
 	}
 	close(jobs)
 	wg.Wait()
-	app := &model.App{}
-	for _, p := range parts {
-		app.Merge(p)
-	}
-	return app
+	return parts
 }
 
 func noLoader(u load.Unit) *model.App {
