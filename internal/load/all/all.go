@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/wardensec/warden/internal/load"
+	"github.com/wardensec/warden/internal/load/azurefunc"
 	"github.com/wardensec/warden/internal/load/cloudformation"
 	"github.com/wardensec/warden/internal/load/serverless"
 	"github.com/wardensec/warden/internal/load/terraform"
@@ -11,7 +12,7 @@ import (
 
 // Loaders returns the loaders by kind.
 func Loaders() map[load.Kind]load.Loader {
-	ls := []load.Loader{cloudformation.Loader{}, serverless.Loader{}, terraform.Loader{}}
+	ls := []load.Loader{cloudformation.Loader{}, serverless.Loader{}, terraform.Loader{}, azurefunc.Loader{}}
 	m := make(map[load.Kind]load.Loader, len(ls))
 	for _, l := range ls {
 		m[l.Kind()] = l
