@@ -32,3 +32,22 @@ resource "google_cloudfunctions2_function" "fr" {
     entry_point = "handle"
   }
 }
+
+# AWS provider 6 takes a per-resource region.
+resource "aws_lambda_function" "virginia" {
+  region        = "us-east-1" # want "WAR-CFG-009 .*us-east-1"
+  function_name = "edge-auth"
+  role          = "arn:aws:iam::123456789012:role/edge-auth"
+  runtime       = "nodejs20.x"
+  handler       = "auth.handler"
+  filename      = "auth.zip"
+}
+
+resource "aws_lambda_function" "ireland" {
+  region        = "eu-west-1"
+  function_name = "orders"
+  role          = "arn:aws:iam::123456789012:role/orders"
+  runtime       = "nodejs20.x"
+  handler       = "orders.handler"
+  filename      = "orders.zip"
+}
