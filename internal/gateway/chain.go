@@ -205,10 +205,6 @@ func (g *generation) close() {
 	})
 }
 
-type closerFunc func() error
-
-func (f closerFunc) Close() error { return f() }
-
 // build assembles a generation:
 //
 //	request id + audit ► security headers ► limits (framing, header, URL) ►
