@@ -39,7 +39,6 @@ func ByID(id string) *analysis.Rule {
 }
 
 var allFrameworks = []model.Framework{model.SAM, model.CloudFormation, model.Serverless, model.Terraform}
-var awsFrameworks = allFrameworks
 
 // functions returns the functions that may be deployed.
 func functions(p *analysis.Pass) []*model.Function {
