@@ -159,7 +159,7 @@ type running struct {
 
 // writeConfig writes yaml (with UPSTREAM replaced) and the test OpenAPI file
 // into a temp dir.
-func writeConfig(t *testing.T, dir, yaml, upstreamURL string) string {
+func writeConfig(t testing.TB, dir, yaml, upstreamURL string) string {
 	t.Helper()
 	spec, err := os.ReadFile("testdata/openapi.yaml")
 	if err != nil {
