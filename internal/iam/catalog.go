@@ -1,7 +1,6 @@
 package iam
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	_ "embed"
@@ -45,7 +44,6 @@ type Service struct {
 	// ConditionKeys maps a condition key to its type (String, ARN, Bool, ...).
 	ConditionKeys map[string]string
 
-	lower []string // lower-cased action names, parallel to Actions
 	// scopePrefixes are the literal starts of the resource part of this
 	// service's ARN templates, up to the first variable: a pattern whose
 	// wildcard begins right there names every resource of that type.
@@ -72,14 +70,23 @@ type Action struct {
 	// Resources is empty when the action does not support resource-level
 	// permissions: then only Resource "*" can grant it, and a wildcard
 	// resource on it is no finding.
-	Resources     []ActionResource
-	ConditionKeys []string
-	// Dependent lists actions AWS requires in addition to this one.
-	Dependent []string
+	Resources []ActionResource
+
+	full      string // "s3:GetObject"
+	key       string // lower-cased "s3:getobject"
+	rank      int    // position in Catalog.Actions
+	condKeys  string // comma-separated, split on demand
+	dependent string
 }
 
+// ConditionKeys lists the condition keys the action supports.
+func (a *Action) ConditionKeys() []string { return splitList(a.condKeys) }
+
+// Dependent lists actions AWS requires in addition to this one.
+func (a *Action) Dependent() []string { return splitList(a.dependent) }
+
 // String returns the action as written in policies, "s3:GetObject".
-func (a *Action) String() string { return a.Service.Prefix + ":" + a.Name }
+func (a *Action) String() string { return a.full }
 
 // ResourceLevel reports whether the action can be scoped to resources.
 func (a *Action) ResourceLevel() bool { return len(a.Resources) > 0 }
@@ -124,67 +131,85 @@ func parseCatalog(gz []byte) (*Catalog, error) {
 }
 
 func parseCatalogText(data []byte) (*Catalog, error) {
-	c := &Catalog{byPrefix: map[string]*Service{}, byName: make(map[string]*Action, 24000)}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	// One string for the whole text: names, templates and keys are then
+	// substrings of it and cost no allocation of their own.
+	text := string(data)
+	nActions := strings.Count(text, "\nA\t")
+	actions := make([]Action, nActions)
+	c := &Catalog{byPrefix: map[string]*Service{}, byName: make(map[string]*Action, nActions), all: make([]*Action, 0, nActions)}
 	var svc *Service
 	line := 0
-	for sc.Scan() {
+	for len(text) > 0 {
 		line++
-		text := sc.Text()
+		var l string
+		l, text, _ = strings.Cut(text, "\n")
 		if line == 1 {
-			if !strings.HasPrefix(text, "#warden-iam-catalog\t1") {
-				return nil, fmt.Errorf("iam catalogue: unexpected header %q", text)
+			if !strings.HasPrefix(l, "#warden-iam-catalog\t1") {
+				return nil, fmt.Errorf("iam catalogue: unexpected header %q", l)
 			}
 			continue
 		}
-		f := strings.Split(text, "\t")
-		if f[0] != "S" && svc == nil {
-			return nil, fmt.Errorf("iam catalogue line %d: %s record before any service", line, f[0])
+		kind, rest, _ := strings.Cut(l, "\t")
+		if kind != "S" && svc == nil {
+			return nil, fmt.Errorf("iam catalogue line %d: %s record before any service", line, kind)
 		}
+		f1, rest, ok1 := strings.Cut(rest, "\t")
 		switch {
-		case f[0] == "S" && len(f) == 3:
-			svc = &Service{Prefix: f[1], Name: f[2], ResourceTypes: map[string]*ResourceType{}, ConditionKeys: map[string]string{}}
+		case kind == "S" && ok1 && !strings.Contains(rest, "\t"):
+			svc = &Service{Prefix: f1, Name: rest, ResourceTypes: map[string]*ResourceType{}, ConditionKeys: map[string]string{}}
 			c.services = append(c.services, svc)
 			c.byPrefix[svc.Prefix] = svc
-		case f[0] == "R" && len(f) == 3:
-			svc.ResourceTypes[f[1]] = &ResourceType{Name: f[1], ARN: f[2]}
-			if p, ok := templateScopePrefix(f[2]); ok {
+		case kind == "R" && ok1 && !strings.Contains(rest, "\t"):
+			svc.ResourceTypes[f1] = &ResourceType{Name: f1, ARN: rest}
+			if p, ok := templateScopePrefix(rest); ok {
 				svc.scopePrefixes = append(svc.scopePrefixes, p)
 			}
-		case f[0] == "A" && len(f) == 6:
-			lv, ok := levelByCode[f[2]]
-			if !ok {
-				return nil, fmt.Errorf("iam catalogue line %d: access level %q", line, f[2])
+		case kind == "A" && ok1 && strings.Count(rest, "\t") == 3:
+			if len(c.all) == nActions {
+				return nil, fmt.Errorf("iam catalogue line %d: malformed record", line)
 			}
-			a := &Action{Service: svc, Name: f[1], Access: lv, ConditionKeys: splitList(f[4]), Dependent: splitList(f[5])}
-			for _, rt := range splitList(f[3]) {
-				name, req := strings.CutSuffix(rt, "*")
-				t := svc.ResourceTypes[name]
-				if t == nil {
-					// Upstream occasionally names a resource type it does
-					// not define; keep the name so the action stays scoped.
-					t = &ResourceType{Name: name}
+			lvc, rest, _ := strings.Cut(rest, "\t")
+			rts, rest, _ := strings.Cut(rest, "\t")
+			keys, dep, _ := strings.Cut(rest, "\t")
+			lv, ok := levelByCode[lvc]
+			if !ok {
+				return nil, fmt.Errorf("iam catalogue line %d: access level %q", line, lvc)
+			}
+			a := &actions[len(c.all)]
+			*a = Action{Service: svc, Name: f1, Access: lv, condKeys: keys, dependent: dep}
+			a.full = svc.Prefix + ":" + f1
+			a.key = strings.ToLower(a.full)
+			if rts != "" {
+				a.Resources = make([]ActionResource, 0, strings.Count(rts, ",")+1)
+				for rt := range strings.SplitSeq(rts, ",") {
+					name, req := strings.CutSuffix(rt, "*")
+					t := svc.ResourceTypes[name]
+					if t == nil {
+						// Upstream occasionally names a resource type it
+						// does not define; keep the name so the action
+						// stays scoped.
+						t = &ResourceType{Name: name}
+					}
+					a.Resources = append(a.Resources, ActionResource{Type: t, Required: req})
 				}
-				a.Resources = append(a.Resources, ActionResource{Type: t, Required: req})
 			}
 			svc.Actions = append(svc.Actions, a)
-			svc.lower = append(svc.lower, strings.ToLower(a.Name))
-			c.byName[strings.ToLower(a.String())] = a
+			c.byName[a.key] = a
 			c.all = append(c.all, a)
-		case f[0] == "K" && len(f) == 3:
-			svc.ConditionKeys[f[1]] = f[2]
+		case kind == "K" && ok1 && !strings.Contains(rest, "\t"):
+			svc.ConditionKeys[f1] = rest
+		case l == "" && len(text) == 0:
 		default:
 			return nil, fmt.Errorf("iam catalogue line %d: malformed record", line)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("iam catalogue: %w", err)
-	}
 	if len(c.all) == 0 {
 		return nil, fmt.Errorf("iam catalogue: no actions")
 	}
-	sort.Slice(c.all, func(i, j int) bool { return c.all[i].String() < c.all[j].String() })
+	sort.Slice(c.all, func(i, j int) bool { return c.all[i].full < c.all[j].full })
+	for i, a := range c.all {
+		a.rank = i
+	}
 	return c, nil
 }
 
@@ -227,12 +252,16 @@ func (c *Catalog) Action(name string) (*Action, bool) {
 	return a, ok
 }
 
-// Actions lists every action, sorted by full name.
+// Actions lists every action, sorted by full name. The slice is shared and
+// must not be modified.
 func (c *Catalog) Actions() []*Action { return c.all }
 
 // Expand returns the actions a policy action pattern covers ("s3:Get*",
 // "*", "iam:?ut*"), sorted. Matching is case-insensitive, as in IAM. A
-// pattern naming an action the catalogue lacks expands to nothing.
+// pattern naming an action the catalogue lacks expands to nothing. The
+// result may share memory with the catalogue and must not be modified: "*"
+// is expanded on every role with administrator access, and copying 22,000
+// pointers each time is waste.
 func (c *Catalog) Expand(pattern string) []*Action {
 	p := strings.ToLower(strings.TrimSpace(pattern))
 	if p == "*" {
@@ -245,19 +274,22 @@ func (c *Catalog) Expand(pattern string) []*Action {
 	var out []*Action
 	for _, s := range c.servicesMatching(svcPat) {
 		if namePat == "*" {
+			if len(out) == 0 && !strings.ContainsAny(svcPat, "*?") {
+				return s.Actions // shared, like Actions: callers must not modify
+			}
 			out = append(out, s.Actions...)
 			continue
 		}
-		for i, n := range s.lower {
-			if globMatch(namePat, n) {
-				out = append(out, s.Actions[i])
+		for _, a := range s.Actions {
+			if globMatch(namePat, a.key[len(s.Prefix)+1:]) {
+				out = append(out, a)
 			}
 		}
 	}
 	if !strings.ContainsAny(svcPat, "*?") {
 		return out // one service: already in name order
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	sort.Slice(out, func(i, j int) bool { return out[i].rank < out[j].rank })
 	return out
 }
 

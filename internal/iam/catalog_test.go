@@ -53,8 +53,8 @@ func TestCatalogueShape(t *testing.T) {
 	if a, _ := c.Action("xray:PutTraceSegments"); a.ResourceLevel() {
 		t.Error("xray:PutTraceSegments should not support resource-level permissions")
 	}
-	if a, _ := c.Action("lambda:AddPermission"); !strings.Contains(strings.Join(a.ConditionKeys, ","), "lambda:Principal") {
-		t.Errorf("lambda:AddPermission condition keys = %v", a.ConditionKeys)
+	if a, _ := c.Action("lambda:AddPermission"); !strings.Contains(strings.Join(a.ConditionKeys(), ","), "lambda:Principal") {
+		t.Errorf("lambda:AddPermission condition keys = %v", a.ConditionKeys())
 	}
 }
 

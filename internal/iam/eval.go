@@ -523,8 +523,8 @@ func (p *Permissions) Grants() []*Grant {
 	for _, s := range p.allows {
 		if s.notAct {
 			for _, a := range cat.all {
-				if _, ok := s.matchAction(strings.ToLower(a.String())); ok {
-					keys[strings.ToLower(a.String())] = true
+				if _, ok := s.matchAction(a.key); ok {
+					keys[a.key] = true
 				}
 			}
 			continue
@@ -532,18 +532,22 @@ func (p *Permissions) Grants() []*Grant {
 		for _, a := range s.acts {
 			exp := cat.Expand(a.p)
 			for _, x := range exp {
-				keys[strings.ToLower(x.String())] = true
+				keys[x.key] = true
 			}
 			if len(exp) == 0 && !strings.ContainsAny(a.p, "*?") && strings.Contains(a.p, ":") {
 				keys[a.p] = true
 			}
 		}
 	}
-	out := make([]*Grant, 0, len(keys))
+	sorted := make([]string, 0, len(keys))
 	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	out := make([]*Grant, 0, len(sorted))
+	for _, k := range sorted {
 		out = append(out, p.Query(k))
 	}
-	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Action) < strings.ToLower(out[j].Action) })
 	p.grants = out
 	return out
 }

@@ -381,8 +381,8 @@ func (p *Permissions) WildcardWrites() []WildcardWrite {
 		if s.notAct {
 			for _, a := range cat.all {
 				if a.Access == Write || a.Access == PermissionsManagement {
-					if _, ok := s.matchAction(strings.ToLower(a.String())); ok {
-						cands[strings.ToLower(a.String())] = true
+					if _, ok := s.matchAction(a.key); ok {
+						cands[a.key] = true
 					}
 				}
 			}
@@ -391,7 +391,7 @@ func (p *Permissions) WildcardWrites() []WildcardWrite {
 		for _, ap := range s.acts {
 			for _, a := range cat.Expand(ap.p) {
 				if a.Access == Write || a.Access == PermissionsManagement {
-					cands[strings.ToLower(a.String())] = true
+					cands[a.key] = true
 				}
 			}
 		}
