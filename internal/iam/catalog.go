@@ -82,7 +82,9 @@ type Action struct {
 // ConditionKeys lists the condition keys the action supports.
 func (a *Action) ConditionKeys() []string { return splitList(a.condKeys) }
 
-// Dependent lists actions AWS requires in addition to this one.
+// Dependent lists actions AWS requires in addition to this one. The
+// upstream format carries them, but the 2026-09-26 data lists none; the
+// generator keeps the column so that a refresh picks them up.
 func (a *Action) Dependent() []string { return splitList(a.dependent) }
 
 // String returns the action as written in policies, "s3:GetObject".
