@@ -609,24 +609,61 @@ var nonNarrowing = map[string]bool{
 	"s3:signatureversion":     true,
 	"s3:x-amz-content-sha256": true,
 	"s3:authtype":             true,
+	"s3:signatureage":         true,
+	"s3:tlsversion":           true,
 }
 
-// Narrows reports whether a condition restricts a grant in a way its holder
-// cannot simply satisfy. Conditions on where a request comes from or on
-// whom it acts for - aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID,
-// aws:SourceVpce, aws:SourceIp, iam:PassedToService, aws:ResourceTag/...,
-// kms:ViaService and the like - narrow. Those in nonNarrowing do not, nor
-// does an ...IfExists operator (the key may be absent from the request, and
-// then the condition holds), nor a Like operator whose only value is "*".
-// An unresolved value still narrows: the condition is there, only its
-// value is not known.
+// principalKeys describe the calling principal. In a role's own policy they
+// evaluate the same way for every session of the role - the attacker with
+// its credentials is that principal - so they do not narrow there; in a
+// resource policy they are exactly what restricts who may call.
+func principalKey(key string) bool {
+	k := strings.ToLower(key)
+	switch k {
+	case "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
+		"aws:principaltype", "aws:userid", "aws:username", "aws:principalisawsservice", "aws:principalservicename",
+		"aws:principalservicenameslist":
+		return true
+	}
+	return strings.HasPrefix(k, "aws:principaltag/")
+}
+
+// Narrows reports whether a condition in a role's policy restricts a grant
+// in a way the holder of the role's credentials cannot simply satisfy.
+// Conditions on where a request comes from or what it acts on -
+// aws:SourceArn, aws:SourceAccount, aws:SourceVpce, aws:SourceIp,
+// iam:PassedToService, aws:ResourceTag/..., kms:ViaService, s3:prefix and
+// the like - narrow. Those in nonNarrowing do not; nor do keys about the
+// principal (aws:PrincipalOrgID, aws:PrincipalTag/...), which are constant
+// for the role; nor does an ...IfExists operator (the key may be absent,
+// and then the condition holds); nor a Like operator whose only value is
+// "*". An unresolved value still narrows: the condition is there, only its
+// value is not known. For resource policies, use RestrictsCaller.
 func Narrows(c model.Condition) bool {
+	if principalKey(c.Key) {
+		return false
+	}
+	return restricts(c)
+}
+
+// RestrictsCaller reports whether a condition in a resource policy (bucket,
+// queue, topic, key, function policy) restricts who can use a grant:
+// aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID, aws:PrincipalArn,
+// aws:SourceVpce, aws:SourceIp and the like. A statement for Principal "*"
+// with such a condition is not public; one with only aws:SecureTransport
+// is.
+func RestrictsCaller(c model.Condition) bool { return restricts(c) }
+
+func restricts(c model.Condition) bool {
 	op := strings.ToLower(c.Operator)
 	if strings.HasSuffix(op, "ifexists") {
 		return false
 	}
 	if nonNarrowing[strings.ToLower(c.Key)] {
 		return false
+	}
+	if c.Key == "" {
+		return true // an unreadable condition block: present, value unknown
 	}
 	if strings.Contains(op, "like") && !strings.Contains(op, "not") {
 		all := len(c.Values) > 0
@@ -639,5 +676,59 @@ func Narrows(c model.Condition) bool {
 			return false
 		}
 	}
+	if op == "null" {
+		// {"Null": {"aws:SourceArn": "false"}} demands the key be present
+		// and narrows; "true" demands it be absent, which a direct call
+		// by the credential holder usually satisfies (aws:SourceArn is
+		// absent then). Counting it as not narrowing errs towards
+		// reporting.
+		for _, v := range c.Values {
+			if !v.Is("false") {
+				return false
+			}
+		}
+	}
 	return true
+}
+
+// IsPublic reports whether a resource-policy statement allows anyone: an
+// Allow for Principal "*" (or {"AWS": "*"}) with no condition restricting
+// the caller. unknown is true when the principal or a condition value is
+// unresolved, so the answer may be wrong in either direction.
+func IsPublic(st *model.Statement) (public, unknown bool) {
+	if st == nil || !st.Effect.Is("Allow") && st.Effect.IsKnown() {
+		return false, false
+	}
+	unknown = !st.Effect.IsKnown()
+	anyone := false
+	for typ, vals := range st.Principals {
+		if typ != "*" && !strings.EqualFold(typ, "AWS") {
+			continue
+		}
+		for _, v := range vals {
+			switch {
+			case v.Is("*"):
+				anyone = true
+			case !v.IsKnown():
+				unknown = true
+			}
+		}
+	}
+	if len(st.NotPrincipals) > 0 {
+		anyone = true // Allow with NotPrincipal: everyone but a few
+	}
+	if !anyone {
+		return false, unknown
+	}
+	for _, c := range st.Conditions {
+		if RestrictsCaller(c) {
+			for _, v := range c.Values {
+				if !v.IsKnown() {
+					unknown = true
+				}
+			}
+			return false, unknown
+		}
+	}
+	return true, unknown
 }

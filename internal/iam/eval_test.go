@@ -314,3 +314,61 @@ func TestSummary(t *testing.T) {
 		t.Errorf("unknown action = %+v", gs)
 	}
 }
+
+func TestRestrictsCallerAndIsPublic(t *testing.T) {
+	pos := model.Pos{File: "bucket.json", Line: 1}
+	cond := func(op, key string, vals ...string) model.Condition {
+		c := model.Condition{Operator: op, Key: key}
+		for _, v := range vals {
+			c.Values = append(c.Values, model.Str(v, pos))
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		c                  model.Condition
+		restricts, narrows bool
+	}{
+		{cond("StringEquals", "aws:PrincipalOrgID", "o-1"), true, false},
+		{cond("ArnLike", "aws:SourceArn", "arn:aws:s3:::uploads"), true, true},
+		{cond("StringEquals", "aws:SourceAccount", "123456789012"), true, true},
+		{cond("Bool", "aws:SecureTransport", "true"), false, false},
+		{cond("StringEqualsIfExists", "aws:SourceAccount", "123456789012"), false, false},
+		{cond("StringLike", "aws:SourceArn", "*"), false, false},
+		{cond("StringNotLike", "aws:SourceArn", "*"), true, true},
+		{cond("Null", "aws:SourceArn", "false"), true, true},
+		{cond("Null", "aws:SourceArn", "true"), false, false},
+		{cond("StringEquals", "aws:PrincipalTag/team", "x"), true, false},
+		{model.Condition{Operator: "StringEquals", Key: "aws:SourceVpce", Values: []model.Value{model.Unresolved("!Ref Vpce", pos)}}, true, true},
+	} {
+		if got := RestrictsCaller(tc.c); got != tc.restricts {
+			t.Errorf("RestrictsCaller(%s %s %v) = %v", tc.c.Operator, tc.c.Key, tc.c.Values, got)
+		}
+		if got := Narrows(tc.c); got != tc.narrows {
+			t.Errorf("Narrows(%s %s %v) = %v", tc.c.Operator, tc.c.Key, tc.c.Values, got)
+		}
+	}
+
+	pol, err := ParsePolicyJSON("bucket.json", 1, []byte(`{"Statement": [
+	  {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/*"},
+	  {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+	  {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}},
+	  {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "s3:GetObject", "Resource": "*"},
+	  {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"},
+	  {"Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject", "Resource": "*"},
+	  {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "s3:GetObject", "Resource": "*"}
+	]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []bool{true, true, false, false, false, false, true}
+	for i, st := range pol.Statements {
+		if got, unk := IsPublic(st); got != want[i] || unk {
+			t.Errorf("statement %d: IsPublic = %v (unknown %v), want %v", i, got, unk, want[i])
+		}
+	}
+	st := pol.Statements[0]
+	st.Principals = map[string][]model.Value{"AWS": {model.Unresolved("!Ref Consumer", pos)}}
+	if got, unk := IsPublic(st); got || !unk {
+		t.Errorf("unresolved principal: public=%v unknown=%v, want unknown", got, unk)
+	}
+}
