@@ -276,7 +276,7 @@ func build(cfg *Config, p *process) (*generation, error) {
 		}
 		st, err := m.Build(cfg.Section(m.Key), env)
 		if err != nil {
-			issues = append(issues, moduleIssues(cfg, err, m.Key, 0)...)
+			issues = append(issues, moduleIssues(cfg, err, cfg.sectionName(m.Key), 0)...)
 			continue
 		}
 		stages[m.Key] = st
@@ -396,7 +396,7 @@ func buildRouter(cfg *Config, lim *limits.Middleware, cr *cors.Middleware, val *
 			}
 			nh, err := st.Wrap(r.Name, r.Section(key), h)
 			if err != nil {
-				errAt(err, key)
+				errAt(err, r.sectionName(key))
 				ok = false
 				return
 			}

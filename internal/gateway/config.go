@@ -60,6 +60,7 @@ type Config struct {
 	// kept as nodes so that each module decodes its own section, with
 	// line numbers intact.
 	Auth     yaml.Node `yaml:"auth"`
+	Authn    yaml.Node `yaml:"authn"` // alias of auth (the authn package's docs use it)
 	Authz    yaml.Node `yaml:"authz"`
 	Throttle yaml.Node `yaml:"throttle"`
 	WAF      yaml.Node `yaml:"waf"`
@@ -76,6 +77,9 @@ type Config struct {
 func (c *Config) Section(key string) *yaml.Node {
 	switch key {
 	case "auth":
+		if c.Auth.Kind == 0 {
+			return &c.Authn
+		}
 		return &c.Auth
 	case "authz":
 		return &c.Authz
@@ -87,6 +91,22 @@ func (c *Config) Section(key string) *yaml.Node {
 		return &c.Audit
 	}
 	return nil
+}
+
+// sectionName is the key the file uses for a module's section (auth may
+// be spelled authn), so that errors point at what the author wrote.
+func (c *Config) sectionName(key string) string {
+	if key == "auth" && c.Auth.Kind == 0 && c.Authn.Kind != 0 {
+		return "authn"
+	}
+	return key
+}
+
+func (r *Route) sectionName(key string) string {
+	if key == "auth" && r.Auth.Kind == 0 && r.Authn.Kind != 0 {
+		return "authn"
+	}
+	return key
 }
 
 // Listener is one public socket.
@@ -188,6 +208,7 @@ type Route struct {
 	ResponseFilter respfilter.RouteConfig `yaml:"response_filter"`
 
 	Auth     yaml.Node `yaml:"auth"`
+	Authn    yaml.Node `yaml:"authn"` // alias of auth
 	Authz    yaml.Node `yaml:"authz"`
 	Throttle yaml.Node `yaml:"throttle"`
 	WAF      yaml.Node `yaml:"waf"`
@@ -202,6 +223,9 @@ type Route struct {
 func (r *Route) Section(key string) *yaml.Node {
 	switch key {
 	case "auth":
+		if r.Auth.Kind == 0 {
+			return &r.Authn
+		}
 		return &r.Auth
 	case "authz":
 		return &r.Authz
@@ -286,7 +310,13 @@ func Parse(data []byte, name, dir string) (*Config, error) {
 		return nil, located(name, []Issue{{Line: doc.Line, Msg: "config must be a mapping"}})
 	}
 	if err := doc.Decode(cfg); err != nil {
-		return nil, located(name, yamlErrIssues(err, "", doc.Line))
+		issues := yamlErrIssues(err, "", doc.Line)
+		for i := range issues {
+			if p, ok := pathAtLine(doc, issues[i].Line, ""); ok && issues[i].Path == "" {
+				issues[i].Path = p
+			}
+		}
+		return nil, located(name, issues)
 	}
 	// Unknown fields do not stop the check: one run should list every
 	// problem in the file.
@@ -347,6 +377,14 @@ func (c *Config) check() []Issue {
 	}{{"server.read_header_timeout", c.Server.ReadHeaderTimeout}, {"server.read_timeout", c.Server.ReadTimeout}, {"server.write_timeout", c.Server.WriteTimeout}, {"server.idle_timeout", c.Server.IdleTimeout}, {"server.shutdown_timeout", c.Server.ShutdownTimeout}} {
 		if d.v < 0 {
 			is = append(is, c.issue(d.p, "must not be negative"))
+		}
+	}
+	if c.Auth.Kind != 0 && c.Authn.Kind != 0 {
+		is = append(is, c.issue("authn", "auth and authn are the same section; keep one"))
+	}
+	for i := range c.Routes {
+		if c.Routes[i].Auth.Kind != 0 && c.Routes[i].Authn.Kind != 0 {
+			is = append(is, c.issue(fmt.Sprintf("routes[%d].authn", i), "auth and authn are the same section; keep one"))
 		}
 	}
 	if c.RoutesFrom != nil {

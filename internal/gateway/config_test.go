@@ -51,7 +51,7 @@ listeners: [{address: "127.0.0.1:0"}]
 limits:
   max_body_bytes: lots
 routes: [{name: a, method: GET, path: /a, upstream: "http://127.0.0.1:1"}]
-`, []string{"gateway.yaml:4: cannot unmarshal !!str `lots`"}},
+`, []string{"gateway.yaml:4: limits.max_body_bytes: cannot unmarshal !!str `lots`"}},
 		{"conflicting routes", `
 listeners: [{address: "127.0.0.1:0"}]
 routes:

@@ -217,8 +217,8 @@ func TestValidationFromOpenAPI(t *testing.T) {
 		status     int
 		want       []string
 	}{
-		{"qty too small", `{"item":"book","qty":0}`, ct, 400, []string{"/qty: minimum"}},
-		{"extra field", `{"item":"book","qty":1,"admin":true}`, ct, 400, []string{"additionalProperties"}},
+		{"qty too small", `{"item":"book","qty":0}`, ct, 400, []string{"/body/qty: minimum"}},
+		{"extra field", `{"item":"book","qty":1,"admin":true}`, ct, 400, []string{"/body: additionalProperties"}},
 		{"missing field", `{"qty":1}`, ct, 400, []string{"required"}},
 		{"wrong content type", `item=book`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415, nil},
 		{"no body", ``, ct, 400, []string{"body required"}},

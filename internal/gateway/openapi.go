@@ -103,7 +103,7 @@ func (c *Config) importOpenAPI() ([]Route, []Issue) {
 					r.Upstream = o.Upstream
 				}
 				r.Limits, r.CORS, r.Proxy, r.ResponseFilter = o.Limits, o.CORS, o.Proxy, o.ResponseFilter
-				r.Auth, r.Authz, r.Throttle, r.WAF = o.Auth, o.Authz, o.Throttle, o.WAF
+				r.Auth, r.Authn, r.Authz, r.Throttle, r.WAF = o.Auth, o.Authn, o.Authz, o.Throttle, o.WAF
 				// Keep the document's schemas; the override may only add
 				// settings such as reject_unknown_query or disable.
 				o.Validate.BodyRef, o.Validate.Query, o.Validate.Path = vr.BodyRef, mergeParams(vr.Query, o.Validate.Query), mergeParams(vr.Path, o.Validate.Path)

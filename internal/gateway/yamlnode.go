@@ -230,6 +230,42 @@ func lineMsg(msg, path string, line int) Issue {
 	return Issue{Line: line, Path: path, Msg: msg}
 }
 
+// pathAtLine names the field whose value starts on line, so that a type
+// error from the YAML decoder ("line 14: cannot unmarshal ...") can say
+// which field it is about.
+func pathAtLine(n *yaml.Node, line int, base string) (string, bool) {
+	n = deref(n)
+	if n == nil {
+		return "", false
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], deref(n.Content[i+1])
+			p := joinPath(base, k.Value)
+			if v != nil && (v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode) {
+				if sub, ok := pathAtLine(v, line, p); ok {
+					return sub, true
+				}
+			}
+			if k.Line == line || v != nil && v.Line == line && v.Kind == yaml.ScalarNode {
+				return p, true
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", base, i)
+			if sub, ok := pathAtLine(c, line, p); ok {
+				return sub, true
+			}
+			if c.Line == line && c.Kind == yaml.ScalarNode {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
 // lookupLine finds the line of a dotted, indexed path ("routes[1].upstream")
 // in the document; when the path runs out of the document (a default value,
 // an imported route), it returns the line of the deepest node found.

@@ -206,6 +206,7 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		st.Route = "decoy" // a bounded label for metrics, and findable in the audit log
 		st.MarkHostile("deception.decoy")
 		if m.cfg.BlockFor > 0 && st.ClientIP != "" {
 			m.block.Block(st.ClientIP, m.cfg.BlockFor, m.cfg.MaxBlocked)

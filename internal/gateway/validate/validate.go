@@ -357,7 +357,7 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		return
 	}
 	if err := rt.body.Validate(doc); err != nil {
-		reject(w, r, "validate.body", leafErrors("", err), rt.maxErrors)
+		reject(w, r, "validate.body", leafErrors("/body", err), rt.maxErrors)
 		return
 	}
 	next.ServeHTTP(w, r)
@@ -462,9 +462,6 @@ func leafErrors(prefix string, err error) []string {
 			for _, t := range e.InstanceLocation {
 				sb.WriteByte('/')
 				sb.WriteString(escape(t))
-			}
-			if sb.Len() == 0 {
-				sb.WriteByte('/')
 			}
 			out = append(out, sb.String()+": "+kw)
 			return
