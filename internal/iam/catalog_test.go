@@ -176,6 +176,11 @@ func TestManagedPolicies(t *testing.T) {
 			t.Errorf("LookupManaged(%q) = %q, want %q", tc.ref, got, tc.want)
 		}
 	}
+	for name, want := range map[string]bool{"AWSLambdaBasicExecutionRole": true, "AWSLambdaSQSQueueExecutionRole": true, "AdministratorAccess": false, "AmazonS3ReadOnlyAccess": false} {
+		if m, _ := LookupManaged(name); m.ServiceRole() != want {
+			t.Errorf("%s ServiceRole = %v", name, !want)
+		}
+	}
 	if _, _, err := parseManaged([]byte("x")); err == nil {
 		t.Error("parseManaged accepted non-gzip data")
 	}

@@ -305,16 +305,35 @@ func resourcePattern(v model.Value) resPat {
 	case v.IsKnown():
 		pat := strings.TrimSpace(v.V)
 		return resPat{pattern: pat, wide: IsWideResource(pat), value: v}
-	case v.IsUnknown() && strings.HasPrefix(v.Expr, "arn:"):
-		wideText := v.Expr
-		for _, pp := range pseudoParams {
-			wideText = strings.ReplaceAll(wideText, pp, "*")
+	case v.IsUnknown():
+		if expr, ok := arnExpr(v.Expr); ok {
+			wideText := expr
+			for _, pp := range pseudoParams {
+				wideText = strings.ReplaceAll(wideText, pp, "*")
+			}
+			return resPat{pattern: replaceVars(expr, "*"), wide: IsWideResource(replaceVars(wideText, "x")), value: v}
 		}
-		return resPat{pattern: replaceVars(v.Expr, "*"), wide: IsWideResource(replaceVars(wideText, "x")), value: v}
-	case v.IsUnknown() && v.Ref != "":
-		return resPat{pattern: replaceVars(v.Expr, "*"), value: v}
+		if v.Ref != "" {
+			return resPat{pattern: replaceVars(v.Expr, "*"), value: v}
+		}
 	}
 	return resPat{pattern: "*", unknown: true, wide: true, value: v}
+}
+
+// arnExpr returns the ARN template inside an unresolved value's expression:
+// loaders write it bare ("arn:${AWS::Partition}:s3:::${Bucket}/*"), after
+// the intrinsic that built it ("!Sub arn:...", "Fn::Sub: arn:..."), or
+// quoted as in HCL.
+func arnExpr(expr string) (string, bool) {
+	e := strings.TrimSpace(expr)
+	for _, p := range []string{"!Sub", "Fn::Sub:", "Fn::Sub"} {
+		if rest, ok := strings.CutPrefix(e, p); ok {
+			e = strings.TrimSpace(rest)
+			break
+		}
+	}
+	e = strings.Trim(e, "\"'")
+	return e, strings.HasPrefix(e, "arn:")
 }
 
 // replaceVars replaces every ${...} in s with r.

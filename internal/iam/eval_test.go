@@ -269,6 +269,17 @@ func TestUnresolvedARNExpressions(t *testing.T) {
 	if len(p.CanExfiltrate()) != 0 {
 		t.Error("a read of two named tables is not exfiltration")
 	}
+	// The intrinsic's name in front of the template changes nothing.
+	s.Resources = []model.Value{{State: model.Unknown, Expr: "!Sub arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/orders-prod-createOrder:*", Pos: pos}}
+	s.Actions = []model.Value{model.Str("logs:CreateLogStream", pos)}
+	if g := Evaluate(roleOf(s)).Query("logs:CreateLogStream"); g.Resources[0].Unknown || g.Resources[0].Wide ||
+		g.Resources[0].Pattern != "arn:*:logs:*:*:log-group:/aws/lambda/orders-prod-createOrder:*" {
+		t.Errorf("!Sub ARN = %+v", g.Resources[0])
+	}
+	if len(Evaluate(roleOf(s)).WildcardWrites()) != 0 {
+		t.Error("a log group's streams are not a wildcard write")
+	}
+	s.Actions = []model.Value{model.Str("dynamodb:Scan", pos), model.Str("dynamodb:GetItem", pos)}
 	// The same expression with a real wildcard is wide.
 	s.Resources = []model.Value{{State: model.Unknown, Expr: "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/*", Pos: pos}}
 	if len(Evaluate(roleOf(s)).CanExfiltrate()) != 2 {

@@ -28,6 +28,14 @@ type ManagedPolicy struct {
 	err    error
 }
 
+// ServiceRole reports whether AWS publishes the policy for a service's
+// execution role (ARN path service-role/, e.g. AWSLambdaBasicExecutionRole,
+// AWSLambdaSQSQueueExecutionRole). Such policies grant on "*" by design -
+// CloudWatch Logs writes, polling any queue the function is mapped to - and
+// SAM attaches them itself, so rules may weigh their grants lower than the
+// project's own statements (Where.Managed names the policy).
+func (m *ManagedPolicy) ServiceRole() bool { return strings.Contains(m.ARN, ":policy/service-role/") }
+
 // Policy returns the policy document, parsed on first use. Statement
 // positions name the pseudo-file "aws-managed-policy/<name>", since the
 // document lives in Warden, not in the scanned project; Evaluate reports
