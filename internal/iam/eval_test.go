@@ -383,3 +383,21 @@ func TestRestrictsCallerAndIsPublic(t *testing.T) {
 		t.Errorf("unresolved principal: public=%v unknown=%v, want unknown", got, unk)
 	}
 }
+
+// Rules run in parallel and share the catalogue and the parsed managed
+// policies; each builds its own Permissions.
+func TestConcurrentEvaluate(t *testing.T) {
+	done := make(chan []Path)
+	for range 4 {
+		go func() {
+			r := &model.Role{ID: "r", ManagedPolicies: []model.Value{model.Str("PowerUserAccess", model.Pos{}), model.Str("AWSLambda_FullAccess", model.Pos{})}}
+			done <- Evaluate(r).CanEscalate(nil)
+		}()
+	}
+	first := <-done
+	for range 3 {
+		if got := <-done; len(got) != len(first) || len(first) == 0 {
+			t.Errorf("concurrent evaluations disagree: %d vs %d paths", len(got), len(first))
+		}
+	}
+}
