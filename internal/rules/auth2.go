@@ -20,13 +20,10 @@ func usagePlanAPIs(p *analysis.Pass) map[string]bool {
 			vals = append(vals, v)
 		}
 		for _, v := range vals {
-			if v.Ref != "" {
+			switch {
+			case v.Ref != "":
 				out[v.Ref] = true
-			}
-			if v.IsKnown() {
-				out[v.V] = true
-			}
-			if v.IsUnknown() {
+			case v.IsUnknown():
 				out["?"] = true // a plan we cannot resolve may cover any API
 			}
 		}
@@ -61,7 +58,7 @@ var _ = register(&analysis.Rule{
 					continue
 				}
 				api := t.APIID
-				if api != "" && (plans[api] || plans[resName(p.Index.Resources[api])]) {
+				if api != "" && plans[api] {
 					continue
 				}
 				if r := p.Index.Resources[api]; r != nil {
@@ -170,11 +167,3 @@ var _ = register(&analysis.Rule{
 		}
 	},
 })
-
-// resName returns the logical name of r, or "" for nil.
-func resName(r *model.Resource) string {
-	if r == nil {
-		return ""
-	}
-	return r.Name
-}

@@ -138,8 +138,13 @@ func resourceCovers(res model.Value, src *model.Resource, srcVal model.Value) bo
 	if src != nil && res.IsUnknown() && strings.Contains(res.Expr, src.Name) {
 		return true
 	}
-	if res.IsKnown() && srcVal.IsKnown() && srcVal.V != "" && wildMatch(strings.ToLower(res.V), strings.ToLower(srcVal.V)) {
-		return true
+	if res.IsKnown() && srcVal.IsKnown() && srcVal.V != "" {
+		pattern := strings.ToLower(res.V)
+		for _, cand := range sourceARNs(src, srcVal.V) {
+			if wildMatch(pattern, strings.ToLower(cand)) {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -241,3 +246,14 @@ var _ = register(&analysis.Rule{
 		}
 	},
 })
+
+// sourceARNs lists the ARNs a trigger source may appear as in a policy: the
+// value itself, and for a bucket known only by name, the bucket and an
+// object key in it (a write to any key re-triggers the function).
+func sourceARNs(src *model.Resource, v string) []string {
+	out := []string{v}
+	if src != nil && src.Kind == model.KindBucket && !strings.HasPrefix(v, "arn:") {
+		out = append(out, "arn:aws:s3:::"+v, "arn:aws:s3:::"+v+"/any-key")
+	}
+	return out
+}
