@@ -145,7 +145,7 @@ var _ = register(&analysis.Rule{
 		"checks every region Warden can resolve against settings.allowed_regions; it does nothing until that list is set.",
 	Fix:        "Deploy the resource in an allowed region, or add the region to settings.allowed_regions after review.",
 	Examples:   []analysis.Example{{Framework: model.Terraform, Code: "# .warden.yaml\nsettings:\n  allowed_regions: [eu-west-1, eu-central-1, westeurope]"}},
-	Frameworks: []model.Framework{model.Terraform},
+	Frameworks: []model.Framework{model.Serverless, model.Terraform},
 	Run: func(p *analysis.Pass) {
 		allowed := map[string]bool{}
 		for _, r := range p.Settings.AllowedRegions {

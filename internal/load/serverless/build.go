@@ -122,7 +122,26 @@ func (b *builder) run() *model.App {
 	b.finishWebsocket()
 	b.buildRoles()
 	b.buildAPIs()
+	b.applyRegion()
 	return b.app
+}
+
+// applyRegion records provider.region on everything the service deploys,
+// for data-residency rules; a resource that names its own region keeps it.
+func (b *builder) applyRegion() {
+	if !b.region.IsKnown() {
+		return
+	}
+	for _, f := range b.app.Functions {
+		if f.Attr(model.AttrRegion).IsAbsent() {
+			f.SetAttr(model.AttrRegion, b.region)
+		}
+	}
+	for _, r := range b.app.Resources {
+		if r.Attr(model.AttrRegion).IsAbsent() {
+			r.SetAttr(model.AttrRegion, b.region)
+		}
+	}
 }
 
 // finish copies resolver diagnostics and counts into the app.

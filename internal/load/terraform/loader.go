@@ -54,13 +54,16 @@ func (Loader) Load(ctx context.Context, root *source.Root, u load.Unit, opts loa
 }
 
 type loader struct {
-	ctx   context.Context
-	root  *source.Root
-	opts  load.Options
-	app   *model.App
-	files map[string]*model.File
-	src   map[string][]byte
-	seen  map[string]bool // diagnostic dedup
+	ctx  context.Context
+	root *source.Root
+	opts load.Options
+	app  *model.App
+	// awsRegion is the root module's aws provider region, inherited by
+	// every AWS element that does not set its own.
+	awsRegion model.Value
+	files     map[string]*model.File
+	src       map[string][]byte
+	seen      map[string]bool // diagnostic dedup
 
 	nModules int
 	rootDir  string
@@ -323,6 +326,46 @@ func (l *loader) loadRoot(u load.Unit) {
 		overrides[k] = v
 	}
 	m.load(vals, overrides, nil)
+	l.awsRegion = m.providerRegion()
+}
+
+// providerRegion evaluates region in the root module's default (unaliased)
+// aws provider block. Child modules inherit it, as in Terraform.
+func (m *module) providerRegion() model.Value {
+	for _, pf := range m.files {
+		for _, pb := range mkBody(pf.body).blocks("provider", "name") {
+			if pb.labels[0] != "aws" || pb.body.attr("alias") != nil {
+				continue
+			}
+			a := pb.body.attr("region")
+			if a == nil {
+				continue
+			}
+			v, diags := a.Expr.Value(m.ctx)
+			if s, ok := ctyString(v); ok && !diags.HasErrors() {
+				return model.Str(s, posOf(a.Expr.Range()))
+			}
+			return model.Unresolved("provider region", posOf(a.Expr.Range()))
+		}
+	}
+	return model.Value{}
+}
+
+// applyRegion gives AWS elements without their own region the provider's.
+func (l *loader) applyRegion() {
+	if !l.awsRegion.IsKnown() {
+		return
+	}
+	for _, f := range l.app.Functions {
+		if f.Provider == model.AWS && f.Attr(model.AttrRegion).IsAbsent() {
+			f.SetAttr(model.AttrRegion, l.awsRegion)
+		}
+	}
+	for _, r := range l.app.Resources {
+		if r.Provider == model.AWS && r.Attr(model.AttrRegion).IsAbsent() {
+			r.SetAttr(model.AttrRegion, l.awsRegion)
+		}
+	}
 }
 
 func tfvarsRank(p string) string {
@@ -369,5 +412,6 @@ func (l *loader) finish() {
 	}
 	l.apigw.assemble(l)
 	l.commonEdges()
+	l.applyRegion()
 	l.app.Sort()
 }
