@@ -42,7 +42,7 @@ func (m *ManagedPolicy) ServiceRole() bool { return strings.Contains(m.ARN, ":po
 // the attachment's position instead.
 func (m *ManagedPolicy) Policy() (*model.Policy, error) {
 	m.once.Do(func() {
-		m.policy, m.err = ParsePolicyJSON("aws-managed-policy/"+m.Name, 2, m.doc)
+		m.policy, m.err = ParsePolicyJSON("aws-managed-policy/"+m.Name, 1, m.doc)
 		if m.err != nil {
 			m.err = fmt.Errorf("managed policy %s: %w", m.Name, m.err)
 			return

@@ -258,7 +258,10 @@ func passable(g *ResourceGrant, principal string) bool {
 }
 
 // CanEscalate returns the privilege-escalation paths the role holds, in the
-// order of the list above. opts may be nil.
+// order of the list above. opts may be nil. Like every question, it answers
+// from what Warden could read: when p.Unresolved is not empty a path may be
+// missing, and a rule should say that the role was not fully evaluated
+// rather than call it safe.
 func (p *Permissions) CanEscalate(opts *Options) []Path {
 	var out []Path
 next:
