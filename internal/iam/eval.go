@@ -129,7 +129,8 @@ type Permissions struct {
 	// only when it is empty.
 	Unresolved []Unresolved
 	// Narrower lists what may only remove permissions and was not applied
-	// (a permissions boundary Warden cannot read): answers may overstate.
+	// (a permissions boundary Warden cannot read, a Deny whose action or
+	// resource is unresolved): answers may overstate.
 	Narrower []Unresolved
 
 	allows   []*stmt
@@ -272,7 +273,9 @@ func (p *Permissions) prepare(st *model.Statement, pol *model.Policy, attach mod
 			continue
 		}
 		s.actUnknown = true
-		if !s.deny {
+		if s.deny {
+			p.Narrower = append(p.Narrower, Unresolved{v.PosOr(st.Pos), fmt.Sprintf("denied action %s is unresolved and not applied", v)})
+		} else {
 			p.Unresolved = append(p.Unresolved, Unresolved{v.PosOr(st.Pos), fmt.Sprintf("action %s is unresolved: the statement may grant anything", v)})
 		}
 	}
@@ -284,7 +287,11 @@ func (p *Permissions) prepare(st *model.Statement, pol *model.Policy, attach mod
 		s.noRes = true
 	}
 	for _, v := range res {
-		s.res = append(s.res, resourcePattern(v))
+		r := resourcePattern(v)
+		if r.unknown && s.deny {
+			p.Narrower = append(p.Narrower, Unresolved{v.PosOr(st.Pos), fmt.Sprintf("denied resource %s is unresolved and not applied", v)})
+		}
+		s.res = append(s.res, r)
 	}
 	return s
 }

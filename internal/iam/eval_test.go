@@ -235,8 +235,8 @@ func TestUnknownStaysUnknown(t *testing.T) {
 	// An unresolved Deny resource never removes a grant either.
 	deny = stmtOf("Deny", []string{"iam:PutRolePolicy"}, nil)
 	deny.Resources = []model.Value{model.Unresolved("var.protected", pos)}
-	if !Evaluate(roleOf(allow, deny)).Query("iam:PutRolePolicy").Allowed() {
-		t.Error("unresolved Deny resource removed a grant")
+	if p := Evaluate(roleOf(allow, deny)); !p.Query("iam:PutRolePolicy").Allowed() || len(p.Narrower) != 1 || len(p.Unresolved) != 0 {
+		t.Errorf("unresolved Deny resource removed a grant or was not noted: %+v", p.Narrower)
 	}
 
 	// A policy the loader could not read is reported.
