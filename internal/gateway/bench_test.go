@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -135,4 +137,19 @@ func BenchmarkParallelGatewayBare(b *testing.B) {
 func BenchmarkParallelGatewayLimitsValidation(b *testing.B) {
 	up := benchUpstream(b)
 	runParallel(b, benchGateway(b, up.URL)+"/orders")
+}
+
+// BenchmarkPlainReverseProxy is the floor for any reverse proxy: a bare
+// httputil.ReverseProxy on loopback, no middleware. The gap between it and
+// BenchmarkGatewayBare is what the gateway's own stages cost.
+func BenchmarkPlainReverseProxy(b *testing.B) {
+	up := benchUpstream(b)
+	target, _ := neturl.Parse(up.URL)
+	rp := &httputil.ReverseProxy{
+		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
+		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64},
+	}
+	srv := httptest.NewServer(rp)
+	b.Cleanup(srv.Close)
+	runBench(b, srv.URL+"/orders")
 }
