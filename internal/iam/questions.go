@@ -257,6 +257,27 @@ func passable(g *ResourceGrant, principal string) bool {
 	return true
 }
 
+// stepConditional is Capability.Conditional for a path step. For an
+// iam:PassRole step, an iam:PassedToService condition that admits the
+// path's service (passable has checked it) is met by the path itself and so
+// does not make it conditional: AWSLambda_FullAccess passes roles only to
+// Lambda, which is exactly what the Lambda paths need.
+func stepConditional(c *Capability, passRole bool) bool {
+	for i := range c.Grants {
+		narrowed := false
+		for _, cond := range c.Grants[i].Conditions {
+			if passRole && strings.EqualFold(cond.Key, "iam:PassedToService") {
+				continue
+			}
+			narrowed = narrowed || Narrows(cond)
+		}
+		if !narrowed {
+			return false
+		}
+	}
+	return len(c.Grants) > 0
+}
+
 // CanEscalate returns the privilege-escalation paths the role holds, in the
 // order of the list above. opts may be nil. Like every question, it answers
 // from what Warden could read: when p.Unresolved is not empty a path may be
@@ -284,7 +305,7 @@ next:
 			if !ok {
 				continue next
 			}
-			path.Conditional = path.Conditional || c.Conditional()
+			path.Conditional = path.Conditional || stepConditional(&c, s.passTo != "")
 			path.Unknown = path.Unknown || c.Unknown()
 			path.Scoped = path.Scoped && !c.Wildcard()
 			path.Steps = append(path.Steps, c)

@@ -194,3 +194,57 @@ func TestWildcardWrites(t *testing.T) {
 		t.Errorf("s3:* minus Delete* = %d wildcard writes, want %d", len(ww), n)
 	}
 }
+
+// AWS managed policies are real policy shapes too, and what they allow is
+// public knowledge: each line is a fact a reviewer would state.
+func TestManagedPolicyAnswers(t *testing.T) {
+	ids := func(ps []Path) string {
+		var out []string
+		for _, p := range ps {
+			s := p.ID
+			if p.Conditional {
+				s += "?"
+			}
+			out = append(out, s)
+		}
+		return strings.Join(out, " ")
+	}
+	actions := func(cs []Capability) string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.Action)
+		}
+		return strings.Join(out, " ")
+	}
+	eval := func(name string) *Permissions { return Evaluate(roleWith(t, nil, name)) }
+
+	// Passes roles to Lambda only (iam:PassedToService), and manages every
+	// function: the Lambda paths, unconditionally so.
+	if got := ids(eval("AWSLambda_FullAccess").CanEscalate(nil)); got != "passrole-lambda-create-invoke passrole-lambda-create-esm passrole-lambda-update-code passrole-lambda-update-config lambda-update-code lambda-update-config-layer" {
+		t.Errorf("AWSLambda_FullAccess escalates via %s", got)
+	}
+	// Every IAM write, and nothing outside IAM.
+	if got := eval("IAMFullAccess").CanEscalate(nil); len(got) != 13 {
+		t.Errorf("IAMFullAccess escalates via %s", ids(got))
+	}
+	if got := actions(eval("AmazonS3FullAccess").CanExpose()); !strings.HasPrefix(got, "s3:PutBucketPolicy s3:PutBucketAcl") {
+		t.Errorf("AmazonS3FullAccess exposes %s", got)
+	}
+	if got := actions(eval("AmazonS3ReadOnlyAccess").CanExfiltrate()); got != "s3:GetObject s3:GetObjectVersion" {
+		t.Errorf("AmazonS3ReadOnlyAccess reads %s", got)
+	}
+	// ReadOnlyAccess reads data everywhere, but not secrets.
+	ro := actions(eval("ReadOnlyAccess").CanExfiltrate())
+	if !strings.Contains(ro, "dynamodb:Scan") || !strings.Contains(ro, "s3:GetObject") || strings.Contains(ro, "secretsmanager:GetSecretValue") {
+		t.Errorf("ReadOnlyAccess reads %s", ro)
+	}
+	if got := actions(eval("AWSLambdaRole").CanInvokeAnyFunction()); got != "lambda:InvokeFunction" {
+		t.Errorf("AWSLambdaRole invokes %q", got)
+	}
+	for _, quiet := range []string{"AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "SecurityAudit", "AWSXrayWriteOnlyAccess"} {
+		p := eval(quiet)
+		if e, x, f := p.CanEscalate(nil), p.CanExpose(), p.CanExfiltrate(); len(e)+len(x)+len(f) != 0 {
+			t.Errorf("%s: escalate %s, expose %s, exfiltrate %s", quiet, ids(e), actions(x), actions(f))
+		}
+	}
+}
