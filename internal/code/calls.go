@@ -1,0 +1,346 @@
+package code
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/wardensec/warden/internal/code/ir"
+	"github.com/wardensec/warden/internal/model"
+)
+
+// call evaluates a call: into analysed code when the callee is a function
+// of the scanned project, otherwise by a model of the library function
+// (sink, sanitizer, source, or plain propagation of its inputs).
+func (a *analyzer) call(fr *frame, e *env, c *ir.Call) *val {
+	var recv, callee *val
+	method := ""
+	if at, ok := c.Fun.(*ir.Attr); ok {
+		recv = a.eval(fr, e, at.X)
+		method = at.Name
+		if recv.ev == nil {
+			callee = a.member(recv, method, at.Pos)
+		}
+	} else {
+		callee = a.eval(fr, e, c.Fun)
+	}
+	args := make([]*val, len(c.Args))
+	for i, x := range c.Args {
+		args[i] = a.eval(fr, e, x)
+	}
+	kw := map[string]*val{}
+	for _, k := range c.Kw {
+		v := a.eval(fr, e, k.X)
+		if k.Name == "" {
+			for fk, fv := range v.fields {
+				kw[fk] = fv
+			}
+			continue
+		}
+		kw[k.Name] = v
+	}
+
+	// Methods of the event object: event.get('body') is event['body'].
+	if recv != nil && recv.ev != nil {
+		switch method {
+		case "get", "pop", "getlist", "getAll", "getOrDefault":
+			if len(args) > 0 {
+				if s, ok := args[0].str(); ok {
+					return a.evVal(recv.ev.child(s), c.Pos)
+				}
+			}
+			return a.evVal(recv.ev.child("*"), c.Pos)
+		case "values", "items", "keys", "entries":
+			v := a.evVal(recv.ev.child("*"), c.Pos)
+			return &val{taints: v.taints, fields: map[string]*val{"*": v}}
+		}
+		callee = &val{}
+	}
+
+	if callee != nil && callee.fn != nil {
+		return a.callFunc(callee.fn, args, kw, c.Pos)
+	}
+	// A class of the scanned code: run its constructor on the instance.
+	if callee != nil && callee.fields != nil && callee.q == "" && callee.mod == nil && !callee.seq {
+		for _, init := range []string{"__init__", "constructor"} {
+			if f := callee.fields[init]; f != nil && f.fn != nil {
+				bound := *f.fn
+				bound.self = callee
+				a.callFunc(&bound, args, kw, c.Pos)
+			}
+		}
+		return callee
+	}
+	q := ""
+	if callee != nil {
+		q = normQ(callee.q)
+	}
+	if c.New && q != "" {
+		q = strings.TrimPrefix(q, "new ")
+	}
+	if (q == "require" || q == "import") && len(args) == 1 {
+		if s, ok := args[0].str(); ok {
+			return a.require(fr, s, c.Pos)
+		}
+	}
+	if callee != nil && callee.cb && len(args) > 1 {
+		a.checkResponse(args[1], c.Args[1].At())
+	}
+	sc := &sinkCall{q: q, method: method, recv: recv, args: args, kw: kw, pos: c.Pos, call: c, js: fr.mod != nil && fr.mod.js}
+	a.checkSinks(sc)
+	out := a.result(sc, callee)
+	a.callbacks(sc)
+	return out
+}
+
+// normQ drops call markers, so requests.Session().get matches
+// requests.Session.get.
+func normQ(q string) string {
+	q = strings.ReplaceAll(q, "()", "")
+	return strings.TrimPrefix(q, "node:")
+}
+
+type sinkCall struct {
+	q, method string
+	recv      *val
+	args      []*val
+	kw        map[string]*val
+	pos       model.Pos
+	call      *ir.Call
+	js        bool
+}
+
+func (s *sinkCall) arg(i int) *val {
+	if i < len(s.args) {
+		return s.args[i]
+	}
+	return nil
+}
+
+// argOrKw is positional argument i or keyword name.
+func (s *sinkCall) argOrKw(i int, name string) *val {
+	if v := s.kw[name]; v != nil {
+		return v
+	}
+	return s.arg(i)
+}
+
+// Calls whose result carries no data from their arguments (numeric casts,
+// lengths, predicates).
+var cleanCalls = map[string]bool{
+	"int": true, "float": true, "bool": true, "len": true, "abs": true, "round": true, "hash": true, "ord": true,
+	"uuid.UUID": true, "decimal.Decimal": true, "isinstance": true, "id": true, "type": true,
+	"Number": true, "parseInt": true, "parseFloat": true, "Boolean": true, "Number.parseInt": true,
+	"Number.parseFloat": true, "Date.parse": true, "isNaN": true, "Number.isInteger": true, "Array.isArray": true,
+}
+
+var cleanMethods = map[string]bool{
+	"startswith": true, "endswith": true, "isdigit": true, "isalnum": true, "isnumeric": true, "isalpha": true,
+	"includes": true, "startsWith": true, "endsWith": true, "test": true, "has": true, "indexOf": true,
+	"count": true, "hasOwnProperty": true, "toFixed": true, "getTime": true, "__len__": true,
+}
+
+// Sanitizers that make a value safe for some sink classes only.
+var clearCalls = map[string]classMask{
+	"shlex.quote": mCommand, "pipes.quote": mCommand, "shellescape": mCommand, "shell-quote.quote": mCommand,
+	"shescape.quote": mCommand, "shell-escape": mCommand,
+	"os.path.basename": mPath, "posixpath.basename": mPath, "ntpath.basename": mPath, "path.basename": mPath,
+	"werkzeug.utils.secure_filename": mPath, "secure_filename": mPath, "sanitize-filename": mPath,
+	"encodeURIComponent": mPath | mCommand | mSSRF, "urllib.parse.quote_plus": mPath | mCommand,
+	"psycopg2.sql.Literal": mSQL, "psycopg2.sql.Identifier": mSQL, "mysql.escape": mSQL, "sqlstring.escape": mSQL,
+	"pymysql.converters.escape_string": mSQL, "mongo-sanitize": mSQL, "express-mongo-sanitize.sanitize": mSQL,
+}
+
+var clearMethods = map[string]classMask{
+	"escape": mSQL, "escapeId": mSQL, "escape_string": mSQL, "quote_identifier": mSQL,
+}
+
+var parseCalls = map[string]bool{
+	"json.loads": true, "json.load": true, "JSON.parse": true, "ujson.loads": true, "simplejson.loads": true,
+	"orjson.loads": true, "yaml.safe_load": true, "js-yaml.load": true, "querystring.parse": true,
+	"urllib.parse.parse_qs": true, "base64.b64decode": true,
+}
+
+var errCalls = map[string]bool{
+	"traceback.format_exc": true, "traceback.format_exception": true, "traceback.format_exception_only": true,
+	"traceback.format_tb": true, "traceback.format_stack": true, "sys.exc_info": true,
+}
+
+// result models what a library call returns.
+func (a *analyzer) result(s *sinkCall, callee *val) *val {
+	q, m := s.q, s.method
+	switch {
+	case cleanCalls[q] || strings.HasPrefix(q, "Math."):
+		return &val{}
+	case m != "" && cleanMethods[m]:
+		return &val{}
+	case errCalls[q]:
+		return &val{built: true, taints: []*taint{{err: true, source: "exception", trail: (*step)(nil).add(s.pos, "exception details from "+q+"()")}}}
+	case q == "util.promisify" || q == "promisify":
+		if v := s.arg(0); v != nil {
+			return v
+		}
+	}
+	if mask, ok := clearCalls[q]; ok {
+		return derive(s.args...).clear(mask)
+	}
+	if mask, ok := clearMethods[m]; ok && m != "" && len(s.args) > 0 {
+		return derive(s.args...).clear(mask)
+	}
+	if parseCalls[q] {
+		out := derive(s.arg(0))
+		out.parsed = true
+		return out
+	}
+	all := append([]*val{s.recv}, s.args...)
+	for _, v := range s.kw {
+		all = append(all, v)
+	}
+	out := derive(all...)
+	switch q {
+	case "str", "repr", "String", "JSON.stringify", "json.dumps", "format", "String.raw":
+		out.built, out.parsed = true, false
+		return out
+	}
+	if s.recv != nil && s.recv.resp {
+		out.resp = true
+		return out
+	}
+	if m != "" && s.recv != nil && s.recv.q == "" {
+		switch m {
+		case "append", "push", "extend", "add", "insert", "update", "unshift", "set", "setdefault", "appendleft":
+			// In-place mutation: the container now holds the data.
+			s.recv.taints = addTaints(s.recv.taints, derive(s.args...).taints...)
+			return &val{}
+		case "format":
+			out.built = true
+			if p, ok := s.recv.str(); ok {
+				out.prefix, _, _ = strings.Cut(p, "{")
+			}
+		case "join", "concat", "replace", "strip", "lstrip", "rstrip", "lower", "upper", "trim", "toLowerCase",
+			"toUpperCase", "decode", "encode", "substring", "slice", "padStart", "padEnd", "title", "capitalize":
+			out.built = true
+			out.parsed = false
+			if m == "join" || m == "concat" {
+				out.prefix = ""
+			} else {
+				out.prefix = s.recv.prefix
+			}
+		}
+	}
+	if callee != nil && callee.q != "" {
+		out.q = callee.q + "()"
+	}
+	if m != "" && s.recv != nil {
+		out.parsed = out.parsed || s.recv.parsed
+	}
+	return out
+}
+
+var routeMethods = map[string]bool{"get": true, "post": true, "put": true, "patch": true, "delete": true, "del": true,
+	"all": true, "use": true, "options": true, "head": true}
+
+// callbacks analyses function values passed to library calls: array
+// callbacks see the elements (event.Records.map(r => ...)), promise
+// handlers see the value or the error, and Express-style routes see the
+// request as a source and the response as a response.
+func (a *analyzer) callbacks(s *sinkCall) {
+	for i, v := range s.args {
+		if v == nil || v.fn == nil {
+			continue
+		}
+		var params []*val
+		switch {
+		case a.http && routeMethods[s.method] && s.recv != nil && s.recv.q != "" || a.http && routeMethods[s.method] && (len(s.args) > 1 && isStrArg(s.args[0]) || s.method == "use"):
+			params = []*val{a.evVal(&evPath{root: "req"}, v.fn.fn.Pos), {resp: true}, {}}
+		case s.method == "catch" || (s.method == "then" && i == 1):
+			params = []*val{{taints: []*taint{{err: true, source: "exception", trail: (*step)(nil).add(v.fn.fn.Pos, "promise rejection caught")}}}}
+		case s.recv != nil:
+			params = []*val{a.elem(s.recv, v.fn.fn.Pos), {}, s.recv}
+		default:
+			var others []*val
+			for j, o := range s.args {
+				if j != i {
+					others = append(others, o)
+				}
+			}
+			d := derive(others...)
+			params = []*val{d, d, d}
+		}
+		a.callFunc(v.fn, params, nil, s.pos)
+	}
+}
+
+func isStrArg(v *val) bool {
+	_, ok := v.str()
+	return ok || v.q == "" && v.lit == nil && v.fields == nil && v.fn == nil && len(v.taints) == 0
+}
+
+// hostFixedRE matches a URL prefix that already fixes scheme and host: data
+// after it can change the path but not where the request goes.
+var hostFixedRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+[/?#]`)
+
+// report records a flow from v's taints to a sink.
+func (a *analyzer) report(class, sink string, pos model.Pos, v *val) {
+	if v == nil {
+		return
+	}
+	var ts []*taint
+	if class == ClassError {
+		ts = v.errs()
+	} else {
+		ts = v.attacker(class)
+	}
+	if len(ts) == 0 {
+		return
+	}
+	if class == ClassSSRF && hostFixedRE.MatchString(v.prefix) {
+		return
+	}
+	key := class + "\x00" + pos.String()
+	if a.seen[key] {
+		return
+	}
+	a.seen[key] = true
+	t := ts[0]
+	steps := t.trail.list()
+	steps = append(steps, model.CodeStep{Pos: pos, Message: "sink: " + sink})
+	a.flows = append(a.flows, model.CodeFlow{Class: class, Source: t.source, Sink: sink, Steps: steps})
+	if class != ClassError {
+		a.sinksHit[class+":"+sink] = true
+	}
+}
+
+// checkResponse reports exception details in the body of an HTTP response
+// (a Lambda proxy response or a callback's response).
+func (a *analyzer) checkResponse(v *val, pos model.Pos) {
+	if !a.http || v == nil || v.fields == nil {
+		return
+	}
+	if b := v.fields["body"]; b != nil {
+		a.report(ClassError, "HTTP response body", pos, b)
+	}
+}
+
+// checkObject reports MongoDB $where built from attacker data, in any
+// object literal.
+func (a *analyzer) checkObject(v *val, pos model.Pos) {
+	if w := v.fields["$where"]; w != nil {
+		a.report(ClassSQL, "MongoDB $where", pos, w)
+	}
+}
+
+var dynamoExprKeys = []string{"FilterExpression", "KeyConditionExpression", "ConditionExpression", "ProjectionExpression", "UpdateExpression", "Statement"}
+
+func (a *analyzer) dynamo(s *sinkCall, fields map[string]*val) {
+	for _, k := range dynamoExprKeys {
+		v := fields[k]
+		if v == nil || strings.HasPrefix(v.q, conditionsPrefix) {
+			continue
+		}
+		if k == "Statement" {
+			a.report(ClassSQL, "DynamoDB PartiQL Statement", s.pos, v)
+			continue
+		}
+		a.report(ClassSQL, "DynamoDB "+k, s.pos, v)
+	}
+}

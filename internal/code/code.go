@@ -1,0 +1,521 @@
+// Package code is Warden's function code analysis: it finds each
+// function's handler from the model (runtime, handler string and code
+// path), parses the handler's file and the local modules it imports with
+// the language front ends, and follows data from the event fields that the
+// function's triggers make attacker-controlled to dangerous sinks. What it
+// finds goes into model.Function.Code, where rules read it.
+//
+// The engine is language-neutral: it runs over internal/code/ir. Calls into
+// functions of the scanned code are analysed per distinct argument taint
+// (bounded in depth and count), so a flow through a helper in another file
+// is found and a helper called with constants stays quiet.
+package code
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/wardensec/warden/internal/code/ir"
+	"github.com/wardensec/warden/internal/code/javascript"
+	"github.com/wardensec/warden/internal/code/python"
+	"github.com/wardensec/warden/internal/model"
+	"github.com/wardensec/warden/internal/source"
+)
+
+// maxModules bounds the files loaded for one function.
+const maxModules = 200
+
+// Analyze fills f.Code for every deployable AWS function whose code lies in
+// the scanned root. It never runs scanned code. Parse errors and handlers
+// that cannot be found become info diagnostics; nothing here stops a scan.
+func Analyze(ctx context.Context, root *source.Root, app *model.App) {
+	c := &cache{root: root, files: map[string]*parsed{}}
+	for _, f := range app.Functions {
+		if ctx.Err() != nil {
+			return
+		}
+		if f.Provider != model.AWS || !model.IsDeployed(f.Deployed) {
+			continue
+		}
+		loc, diag := locate(root, f)
+		if diag != "" {
+			app.Diagnostics = append(app.Diagnostics, model.Diagnostic{Pos: f.Handler.PosOr(f.Pos), Level: model.DiagInfo, Code: "code", Message: fmt.Sprintf("function %s: %s", f.Name, diag)})
+			continue
+		}
+		if loc == nil {
+			continue
+		}
+		a := &analyzer{ctx: ctx, cache: c, fn: f, loc: loc, sources: functionSources(f), http: isHTTPFunction(f),
+			mods: map[string]*module{}, memo: map[string]*val{}, seen: map[string]bool{},
+			sourcesUsed: map[string]bool{}, sinksHit: map[string]bool{}, imports: map[string]bool{}}
+		facts, msg := a.run()
+		if msg != "" {
+			app.Diagnostics = append(app.Diagnostics, model.Diagnostic{Pos: f.Handler.PosOr(f.Pos), Level: model.DiagInfo, Code: "code", Message: fmt.Sprintf("function %s: %s", f.Name, msg)})
+		}
+		if facts != nil {
+			f.Code = facts
+		}
+	}
+	app.Diagnostics = append(app.Diagnostics, c.diags...)
+}
+
+// location is where a function's handler lives.
+type location struct {
+	lang    string // python, javascript
+	codeDir string // the deployment package root (Lambda's task root)
+	file    string // the handler's file
+	name    string // the handler function (JS: possibly a.b for nested exports)
+}
+
+var pyExts = []string{".py"}
+var jsExts = []string{".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"}
+
+// locate resolves f's handler to a file and function name. It returns a
+// diagnostic message when the code should be there but is not.
+func locate(root *source.Root, f *model.Function) (*location, string) {
+	if f.PackageType.Is("Image") || !f.Handler.IsKnown() {
+		return nil, ""
+	}
+	rt := strings.ToLower(f.Runtime.V)
+	var lang string
+	switch {
+	case strings.HasPrefix(rt, "python"):
+		lang = "python"
+	case strings.HasPrefix(rt, "nodejs"):
+		lang = "javascript"
+	case f.Runtime.IsKnown():
+		return nil, "" // Go, Java, .NET, Ruby, custom runtimes: not analysed yet
+	}
+	h := f.Handler.V
+	modRel, name := splitHandler(h, lang)
+	if modRel == "" || name == "" {
+		return nil, fmt.Sprintf("handler %q is not of the form file.function; code not analysed", h)
+	}
+	var codeDir, file string
+	cp := f.CodePath
+	switch {
+	case cp.State == model.Unknown:
+		return nil, fmt.Sprintf("code location %s is not resolvable statically; code not analysed", cp.Expr)
+	case !cp.IsKnown():
+		codeDir = path.Dir(f.Pos.File)
+	case cp.V == f.Pos.File:
+		return nil, "" // inline code in the template
+	default:
+		st, err := root.Stat(cp.V)
+		if err != nil {
+			return nil, fmt.Sprintf("code path %s: %v; code not analysed", cp.V, errors.Unwrap(err))
+		}
+		if st.IsDir() {
+			codeDir = cp.V
+		} else {
+			ext := path.Ext(cp.V)
+			if !isCodeExt(ext) {
+				return nil, fmt.Sprintf("code path %s is a packaged artifact; code not analysed", cp.V)
+			}
+			noext := strings.TrimSuffix(cp.V, ext)
+			if strings.HasSuffix(noext, modRel) {
+				codeDir = path.Clean(strings.TrimSuffix(strings.TrimSuffix(noext, modRel), "/"))
+				if codeDir == "" {
+					codeDir = "."
+				}
+			} else {
+				codeDir = path.Dir(cp.V)
+			}
+			file = cp.V
+		}
+	}
+	if file == "" {
+		exts := append(append([]string(nil), pyExts...), jsExts...)
+		if lang == "python" {
+			exts = pyExts
+		} else if lang == "javascript" {
+			exts = jsExts
+		}
+		base := path.Join(codeDir, modRel)
+		for _, ext := range exts {
+			if st, err := root.Stat(base + ext); err == nil && st.Mode().IsRegular() {
+				file = base + ext
+				break
+			}
+		}
+		if file == "" {
+			return nil, fmt.Sprintf("handler file for %q not found under %s; code not analysed", h, codeDir)
+		}
+	}
+	if lang == "" {
+		lang = "javascript"
+		if path.Ext(file) == ".py" {
+			lang = "python"
+		}
+	}
+	return &location{lang: lang, codeDir: codeDir, file: file, name: name}, ""
+}
+
+func isCodeExt(ext string) bool {
+	for _, e := range append(append([]string(nil), pyExts...), jsExts...) {
+		if e == ext {
+			return true
+		}
+	}
+	return false
+}
+
+// splitHandler splits "src/app.lambda_handler" into its module path and
+// function. Python modules are dotted ("pkg.mod.fn"); Node splits at the
+// first dot of the last path element ("index.handlers.main" is the
+// handlers.main export of index).
+func splitHandler(h, lang string) (mod, name string) {
+	dir, base := path.Split(h)
+	if lang == "python" || (lang == "" && !strings.Contains(base, ".")) {
+		i := strings.LastIndexByte(base, '.')
+		if i <= 0 {
+			return "", ""
+		}
+		return dir + strings.ReplaceAll(base[:i], ".", "/"), base[i+1:]
+	}
+	i := strings.IndexByte(base, '.')
+	if i <= 0 {
+		return "", ""
+	}
+	if lang == "" {
+		// Unknown runtime: Python's convention for the file, Node's is the
+		// same for the usual file.function.
+		j := strings.LastIndexByte(base, '.')
+		return dir + base[:j], base[j+1:]
+	}
+	return dir + base[:i], base[i+1:]
+}
+
+// parsed is one file's parse result, shared by every function using it.
+type parsed struct {
+	mod *ir.Module
+	err error
+}
+
+type cache struct {
+	root  *source.Root
+	files map[string]*parsed
+	diags []model.Diagnostic
+}
+
+func (c *cache) get(rel string) (*ir.Module, error) {
+	if p, ok := c.files[rel]; ok {
+		return p.mod, p.err
+	}
+	p := &parsed{}
+	c.files[rel] = p
+	src, err := c.root.ReadFile(rel)
+	if err != nil {
+		p.err = err
+		c.diags = append(c.diags, model.Diagnostic{Pos: model.Pos{File: rel}, Level: model.DiagInfo, Code: "read", Message: fmt.Sprintf("code not analysed: %v", err)})
+		return nil, err
+	}
+	p.mod, p.err = parseFile(rel, src)
+	if p.err != nil {
+		c.diags = append(c.diags, model.Diagnostic{Pos: model.Pos{File: rel}, Level: model.DiagInfo, Code: "parse", Message: p.err.Error()})
+		return nil, p.err
+	}
+	for _, e := range p.mod.Errors {
+		c.diags = append(c.diags, model.Diagnostic{Pos: e, Level: model.DiagInfo, Code: "parse",
+			Message: fmt.Sprintf("syntax error in %s; the rest of the file is still analysed", p.mod.Lang)})
+	}
+	return p.mod, nil
+}
+
+func parseFile(rel string, src []byte) (*ir.Module, error) {
+	switch path.Ext(rel) {
+	case ".py":
+		return python.Parse(rel, src)
+	case ".ts", ".mts", ".cts":
+		return javascript.Parse(rel, src, true)
+	default:
+		return javascript.Parse(rel, src, false)
+	}
+}
+
+// analyzer holds the state of one function's analysis.
+type analyzer struct {
+	ctx     context.Context
+	cache   *cache
+	fn      *model.Function
+	loc     *location
+	sources []sourcePattern
+	http    bool
+
+	mods  map[string]*module
+	memo  map[string]*val
+	depth int
+	calls int
+
+	flows       []model.CodeFlow
+	seen        map[string]bool
+	sourcesUsed map[string]bool
+	sinksHit    map[string]bool
+	imports     map[string]bool
+}
+
+func (a *analyzer) run() (*model.CodeFacts, string) {
+	m := a.load(a.loc.file)
+	if m == nil {
+		return nil, ""
+	}
+	facts := &model.CodeFacts{Language: m.ir.Lang}
+	h := a.handler(m)
+	if h == nil || h.fn == nil {
+		if len(a.flows) == 0 {
+			return facts, fmt.Sprintf("handler %s not found in %s", a.loc.name, a.loc.file)
+		}
+	} else {
+		facts.Entry = h.fn.fn.Pos
+		event := a.evVal(&evPath{root: "event"}, h.fn.fn.Pos)
+		ctxv := a.evVal(&evPath{root: "context"}, h.fn.fn.Pos)
+		a.callFunc(h.fn, []*val{event, ctxv, {cb: true}}, nil, h.fn.fn.Pos)
+	}
+	if facts.Entry.IsZero() {
+		facts.Entry = model.Pos{File: a.loc.file, Line: 1}
+	}
+	facts.Sources = keys(a.sourcesUsed)
+	facts.Sinks = keys(a.sinksHit)
+	facts.Imports = keys(a.imports)
+	sort.SliceStable(a.flows, func(i, j int) bool {
+		x, y := a.flows[i].Steps[len(a.flows[i].Steps)-1].Pos, a.flows[j].Steps[len(a.flows[j].Steps)-1].Pos
+		if x != y {
+			return x.Less(y)
+		}
+		return a.flows[i].Class < a.flows[j].Class
+	})
+	facts.Flows = a.flows
+	return facts, ""
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// handler finds the handler function value in the entry module.
+func (a *analyzer) handler(m *module) *val {
+	parts := strings.Split(a.loc.name, ".")
+	var v *val
+	if m.js {
+		exp := a.exportsOf(m)
+		v = exp.fields[parts[0]]
+		if v == nil {
+			v, _ = m.env.get(parts[0])
+		}
+	} else {
+		v, _ = m.env.get(parts[0])
+	}
+	for _, p := range parts[1:] {
+		if v == nil {
+			return nil
+		}
+		v = v.fields[p]
+	}
+	return v
+}
+
+// load parses a file and runs its top-level statements, once per function
+// analysis; import cycles see the partly initialised module, as at run
+// time.
+func (a *analyzer) load(rel string) *module {
+	if m, ok := a.mods[rel]; ok {
+		return m
+	}
+	if len(a.mods) >= maxModules {
+		return nil
+	}
+	irm, err := a.cache.get(rel)
+	if err != nil || irm == nil {
+		a.mods[rel] = nil
+		return nil
+	}
+	m := &module{ir: irm, env: newEnv(nil), js: irm.Lang != "python"}
+	if m.js {
+		m.exports = &val{fields: map[string]*val{}}
+		m.modObj = &val{fields: map[string]*val{"exports": m.exports}}
+		m.env.set("exports", m.exports)
+		m.env.set("module", m.modObj)
+	}
+	a.mods[rel] = m
+	m.loading = true
+	a.block(&frame{mod: m}, irm.Body, m.env)
+	m.loading = false
+	return m
+}
+
+// moduleVal is the value of an imported local module.
+func (a *analyzer) moduleVal(m *module) *val {
+	if m.js {
+		return a.exportsOf(m)
+	}
+	return &val{mod: m}
+}
+
+// require resolves a JS require()/import() of name from the current file.
+func (a *analyzer) require(fr *frame, name string, pos model.Pos) *val {
+	if strings.HasPrefix(name, ".") && fr.mod != nil {
+		if rel := a.resolveJS(fr.mod.ir.Path, name); rel != "" {
+			a.imports[rel] = true
+			if m := a.load(rel); m != nil {
+				return a.moduleVal(m)
+			}
+		}
+		return &val{}
+	}
+	n := strings.TrimPrefix(name, "node:")
+	a.imports[n] = true
+	return &val{q: strings.ReplaceAll(n, "/", ".")}
+}
+
+func (a *analyzer) resolveJS(from, name string) string {
+	base, err := source.Join(from, name)
+	if err != nil {
+		return ""
+	}
+	cands := []string{base}
+	for _, ext := range jsExts {
+		cands = append(cands, base+ext)
+	}
+	// TypeScript sources import "./x.js" for x.ts.
+	if ext := path.Ext(base); ext == ".js" || ext == ".mjs" || ext == ".cjs" {
+		stem := strings.TrimSuffix(base, ext)
+		cands = append(cands, stem+".ts", stem+".mts", stem+".cts")
+	}
+	for _, ext := range jsExts {
+		cands = append(cands, base+"/index"+ext)
+	}
+	for _, c := range cands {
+		if st, err := a.cache.root.Stat(c); err == nil && st.Mode().IsRegular() && isCodeExt(path.Ext(c)) {
+			return c
+		}
+	}
+	return ""
+}
+
+// resolvePy finds a local Python module: relative imports from the current
+// package, absolute ones from the task root (and the handler's directory,
+// which local runs put on sys.path).
+func (a *analyzer) resolvePy(from string, level int, mod string) string {
+	var bases []string
+	if level > 0 {
+		dir := path.Dir(from)
+		for i := 1; i < level; i++ {
+			dir = path.Dir(dir)
+		}
+		bases = []string{dir}
+	} else {
+		bases = []string{a.loc.codeDir, path.Dir(a.loc.file)}
+	}
+	rel := strings.ReplaceAll(mod, ".", "/")
+	for _, b := range bases {
+		p := path.Join(b, rel)
+		for _, c := range []string{p + ".py", p + "/__init__.py"} {
+			if st, err := a.cache.root.Stat(c); err == nil && st.Mode().IsRegular() {
+				return c
+			} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+		}
+	}
+	return ""
+}
+
+func (a *analyzer) importStmt(fr *frame, s *ir.Import, e *env) {
+	from := ""
+	if fr.mod != nil {
+		from = fr.mod.ir.Path
+	}
+	js := fr.mod != nil && fr.mod.js
+	if js {
+		v := a.require(fr, s.Module, s.Pos)
+		if s.Alias != "" {
+			e.set(s.Alias, v)
+		}
+		if s.Default != "" {
+			d := v
+			if v.fields != nil && v.fields["default"] != nil {
+				d = v.fields["default"]
+			}
+			e.set(s.Default, d)
+		}
+		for _, n := range s.Names {
+			e.set(n.As, a.member(v, n.Name, s.Pos))
+		}
+		return
+	}
+	local := a.resolvePy(from, s.Level, s.Module)
+	var mv *val
+	if local != "" {
+		a.imports[local] = true
+		if m := a.load(local); m != nil {
+			mv = a.moduleVal(m)
+		}
+	} else if s.Level == 0 {
+		a.imports[s.Module] = true
+	}
+	if mv == nil {
+		mv = &val{q: s.Module}
+		if s.Level > 0 {
+			mv = &val{}
+		}
+	}
+	switch {
+	case s.Alias != "":
+		e.set(s.Alias, mv)
+	case s.Bind != "":
+		if local != "" && s.Bind != s.Module {
+			// import pkg.mod binds pkg; pkg.mod is reached through it.
+			e.set(s.Bind, &val{fields: map[string]*val{strings.TrimPrefix(s.Module, s.Bind+"."): mv}})
+		} else if local != "" {
+			e.set(s.Bind, mv)
+		} else {
+			e.set(s.Bind, &val{q: s.Bind})
+		}
+	}
+	for _, n := range s.Names {
+		var v *val
+		if mv.mod != nil {
+			if x, ok := mv.mod.env.get(n.Name); ok {
+				v = x
+			}
+		}
+		if v == nil {
+			// from pkg import submodule
+			sub := s.Module
+			if sub != "" {
+				sub += "."
+			}
+			if p := a.resolvePy(from, s.Level, sub+n.Name); p != "" {
+				a.imports[p] = true
+				if m := a.load(p); m != nil {
+					v = a.moduleVal(m)
+				}
+			}
+		}
+		if v == nil {
+			if mv.q != "" {
+				v = &val{q: mv.q + "." + n.Name}
+			} else {
+				v = &val{}
+			}
+		}
+		e.set(n.As, v)
+	}
+	if s.Star && mv.mod != nil {
+		for k, v := range mv.mod.env.vars {
+			if !strings.HasPrefix(k, "_") {
+				e.set(k, v)
+			}
+		}
+	}
+}
