@@ -310,8 +310,11 @@ var pseudoParams = []string{"${AWS::Partition}", "${AWS::Region}", "${AWS::Accou
 func resourcePattern(v model.Value) resPat {
 	switch {
 	case v.IsKnown():
-		pat := strings.TrimSpace(v.V)
-		return resPat{pattern: pat, wide: IsWideResource(pat), value: v}
+		// IAM policy variables (${aws:username}) stand for one value per
+		// request; matching reads them as "*", which only makes a grant
+		// look broader to a Deny, never narrower.
+		pat := replaceVars(strings.TrimSpace(v.V), "*")
+		return resPat{pattern: pat, wide: IsWideResource(replaceVars(strings.TrimSpace(v.V), "x")), value: v}
 	case v.IsUnknown():
 		if expr, ok := arnExpr(v.Expr); ok {
 			wideText := expr

@@ -125,7 +125,46 @@ func (n *jnode) value() model.Value {
 		// the engine can reason about.
 		return model.Unresolved("non-scalar", n.pos)
 	}
+	if templateRef(n.str) {
+		return model.Unresolved(n.str, n.pos)
+	}
 	return model.Str(n.str, n.pos)
+}
+
+// templateRef reports whether s holds a ${...} that is a template
+// reference - Terraform "${aws_s3_bucket.b.arn}", CloudFormation
+// "${AWS::Region}" or "${Bucket}" - rather than an IAM policy variable
+// ("${aws:username}", "${s3:prefix}", "${*}"), which IAM itself resolves
+// per request. A policy read from a heredoc or a Fn::Sub string holds the
+// former until deployment, so the value is unknown here, and its text is
+// kept as the expression.
+func templateRef(s string) bool {
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			return false
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			return false
+		}
+		if !policyVariable(s[i+2 : i+j]) {
+			return true
+		}
+		s = s[i+j+1:]
+	}
+}
+
+// policyVariable reports whether the inside of ${...} is an IAM policy
+// variable: a "service:key" name (one colon, not CloudFormation's "::") or
+// one of the escapes ${*}, ${?}, ${$}.
+func policyVariable(v string) bool {
+	switch v {
+	case "*", "?", "$":
+		return true
+	}
+	i := strings.IndexByte(v, ':')
+	return i > 0 && i < len(v)-1 && !strings.Contains(v, "::") && !strings.ContainsAny(v, " .")
 }
 
 // values reads a string-or-list element.

@@ -61,6 +61,35 @@ func TestParsePolicyJSONPositions(t *testing.T) {
 	}
 }
 
+func TestParsePolicyJSONTemplateRefs(t *testing.T) {
+	// A Terraform heredoc: interpolations are unknown until apply, IAM
+	// policy variables are not.
+	src := `{"Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": [
+	  "${aws_s3_bucket.uploads.arn}/*",
+	  "arn:aws:s3:::home/${aws:username}/*",
+	  "arn:${AWS::Partition}:s3:::logs/*",
+	  "arn:aws:s3:::literal-${*}-star"
+	]}]}`
+	p, err := ParsePolicyJSON("main.tf", 7, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := p.Statements[0].Resources
+	if !rs[0].IsUnknown() || rs[0].Expr != "${aws_s3_bucket.uploads.arn}/*" || !rs[1].IsKnown() || !rs[2].IsUnknown() || !rs[3].IsKnown() {
+		t.Errorf("resources = %+v", rs)
+	}
+	g := EvaluatePolicies(p).Query("s3:PutObject")
+	if g.Resources[1].Pattern != "arn:aws:s3:::home/*/*" || g.Resources[1].Wide || !g.Resources[1].Wildcard() {
+		t.Errorf("policy variable grant = %+v", g.Resources[1])
+	}
+	if g.Resources[2].Unknown || g.Resources[2].Wide {
+		t.Errorf("pseudo-parameter grant = %+v", g.Resources[2])
+	}
+	if !g.Resources[0].Unknown {
+		t.Errorf("an interpolation with no Ref may be anything: %+v", g.Resources[0])
+	}
+}
+
 func TestParsePolicyJSONLenient(t *testing.T) {
 	p, err := ParsePolicyJSON("x.json", 1, []byte(`{"statement": [{"effect": "Allow", "action": "s3:*", "resource": "*", "Principal": "*"}]}`))
 	if err != nil {

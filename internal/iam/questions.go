@@ -78,6 +78,9 @@ func (g *ResourceGrant) Wildcard() bool {
 	if g.Value.IsUnknown() {
 		return strings.ContainsAny(replaceVars(g.Value.Expr, ""), "*?")
 	}
+	if g.Value.IsKnown() {
+		return strings.ContainsAny(replaceVars(g.Value.V, ""), "*?")
+	}
 	return strings.ContainsAny(g.Pattern, "*?")
 }
 
