@@ -15,8 +15,20 @@
 //     conditions that narrow a grant, ARN matching with IAM's per-segment
 //     rules, AWS managed policies resolved by name or ARN from embedded data;
 //   - question sets (CanEscalate, CanExpose, CanExfiltrate,
-//     CanInvokeAnyFunction, WildcardWrites) that return the statements which
-//     grant each answer, with their positions, so a rule can point at them.
+//     CanInvokeAnyFunction, WildcardWrites, and the point query Can) that
+//     return the statements which grant each answer, with their positions,
+//     so a rule can point at them; and for resource policies IsPublic and
+//     RestrictsCaller.
+//
+// A rule's use, in short:
+//
+//	perms := iam.Evaluate(role)
+//	for _, path := range perms.CanEscalate(&iam.Options{SelfIDs: fnIDs}) {
+//		// path.ID, path.Title, path.Positions(), path.Conditional, path.Scoped
+//	}
+//	if len(perms.Unresolved) > 0 {
+//		// the role could not be read completely: say so, do not call it safe
+//	}
 //
 // Unknown model values stay unknown here as everywhere in Warden: an Allow
 // whose action or resource could not be resolved is reported as unknown,
