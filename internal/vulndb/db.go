@@ -167,9 +167,11 @@ func (db *DB) Match(eco, name, version string) ([]Match, error) {
 	if err != nil || len(recs) == 0 {
 		return nil, err
 	}
+	v, verr := ParseVersion(eco, version)
+	want := NormalizeName(eco, name)
 	var out []Match
 	for _, r := range recs {
-		if ok, fixed := r.Affects(eco, name, version); ok {
+		if ok, fixed := r.affects(eco, want, version, v, verr); ok {
 			out = append(out, Match{Record: r, Fixed: fixed})
 		}
 	}

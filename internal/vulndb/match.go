@@ -16,11 +16,16 @@ import (
 // whole range from above. GIT ranges are skipped: a lock file gives no
 // commit to place in them.
 func (r *Record) Affects(eco, name, version string) (bool, string) {
+	v, verr := ParseVersion(eco, version)
+	return r.affects(eco, NormalizeName(eco, name), version, v, verr)
+}
+
+// affects is Affects with the name normalised and the version parsed once
+// per package rather than once per record.
+func (r *Record) affects(eco, want, version string, v Version, verr error) (bool, string) {
 	if r.Withdrawn != "" {
 		return false, ""
 	}
-	want := NormalizeName(eco, name)
-	v, verr := ParseVersion(eco, version)
 	hit, fixed := false, ""
 	for _, a := range r.Affected {
 		if ecoBase(a.Package.Ecosystem) != eco || NormalizeName(eco, a.Package.Name) != want {
@@ -74,6 +79,7 @@ func ecoBase(e string) string {
 type event struct {
 	kind string // introduced, fixed, last_affected
 	ver  string
+	pv   Version // parsed ver; pv.v is nil when ver does not parse
 }
 
 // inRange evaluates one range for v, returning whether v is inside it and
@@ -81,41 +87,52 @@ type event struct {
 func inRange(v Version, events []Event) (bool, string) {
 	var evs []event
 	var limits []string
+	add := func(kind, ver string) {
+		e := event{kind: kind, ver: ver}
+		if ver != "0" {
+			e.pv, _ = ParseVersion(v.eco, ver)
+		}
+		evs = append(evs, e)
+	}
 	for _, e := range events {
 		switch {
 		case e.Introduced != "":
-			evs = append(evs, event{"introduced", e.Introduced})
+			add("introduced", e.Introduced)
 		case e.Fixed != "":
-			evs = append(evs, event{"fixed", e.Fixed})
+			add("fixed", e.Fixed)
 		case e.LastAffected != "":
-			evs = append(evs, event{"last_affected", e.LastAffected})
+			add("last_affected", e.LastAffected)
 		case e.Limit != "":
 			limits = append(limits, e.Limit)
 		}
 	}
 	// Events come in any order in the wild; the spec evaluates them sorted,
-	// with introduced "0" below every version.
-	eco := v.eco
+	// with introduced "0" below every version. Unparsable versions keep
+	// their place.
 	sort.SliceStable(evs, func(i, j int) bool {
 		a, b := evs[i], evs[j]
 		if a.ver == "0" || b.ver == "0" {
 			return a.ver == "0" && b.ver != "0"
 		}
-		return lessVersion(eco, a.ver, b.ver)
+		if a.pv.v == nil || b.pv.v == nil {
+			return false
+		}
+		c, err := a.pv.v.Compare(b.pv.v)
+		return err == nil && c < 0
 	})
 	affected := false
 	for _, e := range evs {
 		switch e.kind {
 		case "introduced":
-			if e.ver == "0" || cmpGE(v, e.ver) {
+			if e.ver == "0" || cmpEv(v, e) >= 0 {
 				affected = true
 			}
 		case "fixed":
-			if cmpGE(v, e.ver) {
+			if cmpEv(v, e) >= 0 {
 				affected = false
 			}
 		case "last_affected":
-			if c, err := v.Compare(e.ver); err == nil && c > 0 {
+			if cmpEv(v, e) > 0 {
 				affected = false
 			}
 		}
@@ -137,10 +154,7 @@ func inRange(v Version, events []Event) (bool, string) {
 	fixed := ""
 	if affected {
 		for _, e := range evs {
-			if e.kind != "fixed" {
-				continue
-			}
-			if c, err := v.Compare(e.ver); err == nil && c < 0 {
+			if e.kind == "fixed" && cmpEv(v, e) == -1 {
 				fixed = e.ver
 				break
 			}
@@ -149,7 +163,15 @@ func inRange(v Version, events []Event) (bool, string) {
 	return affected, fixed
 }
 
-func cmpGE(v Version, s string) bool {
-	c, err := v.Compare(s)
-	return err == nil && c >= 0
+// cmpEv compares v with an event's version: -1, 0 or +1, or -2 when the
+// event's version does not parse (which then neither opens nor closes).
+func cmpEv(v Version, e event) int {
+	if e.pv.v == nil {
+		return -2
+	}
+	c, err := v.v.Compare(e.pv.v)
+	if err != nil {
+		return -2
+	}
+	return c
 }
