@@ -95,7 +95,7 @@ func (a *analyzer) call(fr *frame, e *env, c *ir.Call) *val {
 // normQ drops call markers, so requests.Session().get matches
 // requests.Session.get.
 func normQ(q string) string {
-	q = strings.ReplaceAll(q, "()", "")
+	q = strings.ReplaceAll(q, "().", ".")
 	return strings.TrimPrefix(q, "node:")
 }
 
@@ -297,12 +297,21 @@ func (a *analyzer) report(class, sink string, pos model.Pos, v *val) {
 		return
 	}
 	key := class + "\x00" + pos.String()
+	t := ts[0]
+	steps := t.trail.list()
+	if class == ClassError {
+		// A response built and returned by a helper, then returned again by
+		// the handler, is one disclosure: skip flows through a reported sink.
+		for _, s := range steps {
+			if a.seen[class+"\x00"+s.Pos.String()] {
+				return
+			}
+		}
+	}
 	if a.seen[key] {
 		return
 	}
 	a.seen[key] = true
-	t := ts[0]
-	steps := t.trail.list()
 	steps = append(steps, model.CodeStep{Pos: pos, Message: "sink: " + sink})
 	a.flows = append(a.flows, model.CodeFlow{Class: class, Source: t.source, Sink: sink, Steps: steps})
 	if class != ClassError {

@@ -68,7 +68,7 @@ func (a *analyzer) stmt(fr *frame, s ir.Stmt, e *env) *env {
 		var v *val
 		if s.X != nil {
 			v = a.eval(fr, e, s.X)
-			a.checkResponse(v, s.X.At())
+			a.checkResponse(v, s.Pos)
 			v = v.withStep(s.Pos, "returned from "+fnName(fr.fn))
 		}
 		fr.ret = join(fr.ret, v)

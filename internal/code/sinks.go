@@ -83,7 +83,7 @@ var sqlMethodsJS = map[string]bool{"query": true, "execute": true, "raw": true, 
 	"havingRaw": true, "orderByRaw": true, "joinRaw": true, "unsafe": true, "$queryRawUnsafe": true, "$executeRawUnsafe": true}
 var mongoMethods = map[string]bool{"find": true, "findOne": true, "findOneAndUpdate": true, "findOneAndDelete": true,
 	"findOneAndReplace": true, "updateOne": true, "updateMany": true, "deleteOne": true, "deleteMany": true,
-	"countDocuments": true, "count": true, "distinct": true, "where": true}
+	"countDocuments": true, "count": true, "distinct": true}
 var respSendMethods = map[string]bool{"send": true, "json": true, "end": true, "write": true, "jsonp": true}
 var subprocessFuncs = map[string]bool{"run": true, "call": true, "check_call": true, "check_output": true, "Popen": true}
 var spawnFuncs = map[string]bool{"spawn": true, "spawnSync": true, "execFile": true, "execFileSync": true, "fork": true}

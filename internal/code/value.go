@@ -214,8 +214,14 @@ func join(a, b *val) *val {
 		return a
 	}
 	out := &val{taints: addTaints(append([]*taint(nil), a.taints...), b.taints...)}
-	if a.ev != nil && b.ev != nil && a.ev.String() == b.ev.String() {
+	switch {
+	case a.ev != nil && b.ev != nil && a.ev.String() == b.ev.String():
 		out.ev = a.ev
+	case a.ev != nil && b.ev == nil && inert(b):
+		// event.get('x') or {}: still the event's part.
+		out.ev = a.ev
+	case b.ev != nil && a.ev == nil && inert(a):
+		out.ev = b.ev
 	}
 	if a.q == b.q {
 		out.q = a.q
@@ -269,6 +275,17 @@ func (v *val) withStep(pos model.Pos, msg string) *val {
 		nt := *t
 		nt.trail = t.trail.add(pos, msg)
 		c.taints[i] = &nt
+	}
+	// Members carry the step too (one level), so a response's body shows
+	// that it was returned.
+	if len(v.fields) > 0 {
+		c.fields = make(map[string]*val, len(v.fields))
+		for k, f := range v.fields {
+			if f != nil && len(f.taints) > 0 && len(f.fields) == 0 {
+				f = f.withStep(pos, msg)
+			}
+			c.fields[k] = f
+		}
 	}
 	return &c
 }
@@ -393,4 +410,10 @@ func joinEnvs(base *env, es ...*env) *env {
 		out.vars[k] = v
 	}
 	return out
+}
+
+// inert reports whether v is a plain constant or empty literal, which adds
+// nothing to what it is joined with.
+func inert(v *val) bool {
+	return len(v.taints) == 0 && v.fn == nil && v.mod == nil && v.q == "" && len(v.fields) == 0
 }

@@ -40,7 +40,16 @@ type Options struct {
 	Vars    map[string]string
 	// AllowErrors accepts loader error diagnostics (fixtures about broken input).
 	AllowErrors bool
+	// Enrich runs after loading and before the rule, for analyses that add
+	// to the model the way `warden scan` does (code analysis). Nil means
+	// DefaultEnrich.
+	Enrich func(ctx context.Context, root *source.Root, app *model.App)
 }
+
+// DefaultEnrich is the Enrich used when Options leave it nil. A test
+// package sets it once (in an init) when all its fixtures need the same
+// enrichment, so harness callers it does not own need not change.
+var DefaultEnrich func(ctx context.Context, root *source.Root, app *model.App)
 
 var wantRE = regexp.MustCompile(`(?:#|//)\s*want\s+((?:"(?:[^"\\]|\\.)*"\s*)+)`)
 var quotedRE = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
@@ -69,6 +78,13 @@ func Run(t testing.TB, dir string, rule *analysis.Rule, opts Options) []analysis
 	app, err := scan.Load(context.Background(), root, scan.Options{Loaders: opts.Loaders, Load: load.Options{Vars: opts.Vars}})
 	if err != nil {
 		t.Fatalf("load fixture %s: %v", dir, err)
+	}
+	enrich := opts.Enrich
+	if enrich == nil {
+		enrich = DefaultEnrich
+	}
+	if enrich != nil {
+		enrich(context.Background(), root, app)
 	}
 	if !opts.AllowErrors {
 		for _, d := range app.Diagnostics {

@@ -1,0 +1,210 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/wardensec/warden/internal/analysis"
+	"github.com/wardensec/warden/internal/code"
+	"github.com/wardensec/warden/internal/model"
+)
+
+// Rules over what code analysis (internal/code) found in functions' code.
+// They read model.Function.Code.Flows, so they report nothing when code
+// analysis did not run (a build without cgo, code outside the root).
+
+// injection defines one SAS-1 rule per sink class, so that each class can
+// be documented, suppressed and counted on its own.
+func injection(id, class, title, cwe, doc, fix, example string) *analysis.Rule {
+	return register(&analysis.Rule{
+		ID:       id,
+		Title:    title,
+		SAS:      "SAS-1",
+		CWE:      []string{cwe},
+		Severity: analysis.Critical,
+		Doc: doc + "\n\nWarden follows data from the parts of the event that the function's triggers let an attacker write " +
+			"(API body, query string, path parameters and headers; S3 object keys; SQS and SNS message bodies; DynamoDB stream images; " +
+			"Cognito attributes) through assignments, string building, containers and calls into the project's own functions and modules. " +
+			"The severity follows the trigger: a public unauthenticated route is critical, an authenticated one high, a queue, bucket or stream medium, " +
+			"a schedule low. Each finding carries the path from source to sink.",
+		Fix:        fix,
+		Examples:   []analysis.Example{{Framework: model.SAM, Code: example}},
+		Frameworks: allFrameworks,
+		Run:        func(p *analysis.Pass) { reportFlows(p, class) },
+	})
+}
+
+var _ = injection("WAR-INJ-001", code.ClassCommand, "Event data reaches an OS command", "CWE-78",
+	"Event data that reaches a shell (os.system, subprocess with shell=True or a command string, child_process.exec, spawn with shell) "+
+		"lets the sender run commands in the function, with its role's permissions.",
+	"Pass arguments as a list without a shell (subprocess.run([...]), execFile/spawn without shell), or quote them (shlex.quote); better, validate against an allowlist.",
+	"# app.py\nsubprocess.run([\"convert\", shlex.quote(key), \"/tmp/out.png\"], check=True)")
+
+var _ = injection("WAR-INJ-002", code.ClassCode, "Event data is evaluated as code", "CWE-94",
+	"eval, exec, compile, Function, vm.run* and require/import() of names taken from the event run whatever the sender wrote, inside the function.",
+	"Never evaluate event data. Parse it as data (json.loads, JSON.parse), and map names to code through a fixed table.",
+	"// index.js\nconst handlers = { resize, crop };\nconst fn = handlers[action];\nif (!fn) return { statusCode: 400 };")
+
+var _ = injection("WAR-INJ-003", code.ClassSQL, "Event data builds a database query", "CWE-89",
+	"A SQL statement, DynamoDB expression or PartiQL statement built from event data by concatenation or formatting, and MongoDB queries with "+
+		"$where or operator objects taken from the request, let the sender read or change other rows.",
+	"Use parameterized queries (cursor.execute(sql, params), client.query(text, values)), ExpressionAttributeValues or boto3 Key/Attr conditions, and cast request values to strings before they reach a MongoDB query.",
+	"# app.py\ncursor.execute(\"SELECT * FROM orders WHERE id = %s\", (order_id,))")
+
+var _ = injection("WAR-INJ-004", code.ClassPath, "Event data chooses a file path", "CWE-22",
+	"A path built from event data (open, os.path.join, fs.readFile, res.sendFile) can climb out of the intended directory with ../ and read or overwrite files in /tmp, the deployment package or the runtime.",
+	"Reduce the name to its last element (os.path.basename, path.basename) or check the resolved path stays under the base directory.",
+	"# app.py\nname = os.path.basename(event[\"pathParameters\"][\"name\"])\nwith open(os.path.join(\"/tmp/reports\", name)) as f:")
+
+var _ = injection("WAR-INJ-005", code.ClassSSRF, "Event data chooses where the function sends a request", "CWE-918",
+	"A URL whose scheme or host comes from event data lets the sender make the function call internal services and the "+
+		"instance metadata endpoints with its network position and credentials. Data placed after a fixed scheme and host is not reported.",
+	"Fix the scheme and host in code and put event data only in the path or query, or check the host against an allowlist.",
+	"# app.py\nrequests.get(f\"https://api.example.com/users/{quote(user_id)}\", timeout=5)")
+
+var _ = injection("WAR-INJ-006", code.ClassDeser, "Event data is deserialized unsafely", "CWE-502",
+	"pickle, jsonpickle, marshal, yaml.load without a safe loader and node-serialize run code chosen by whoever wrote the serialized data.",
+	"Use data-only formats: json.loads, yaml.safe_load, JSON.parse.",
+	"# app.py\nconfig = yaml.safe_load(event[\"body\"])")
+
+var _ = injection("WAR-INJ-007", code.ClassSSTI, "Event data is used as a template", "CWE-1336",
+	"Compiling event data as a template (jinja2.Template, render_template_string, Environment.from_string, ejs/pug/handlebars compile) lets the sender run code through the template language.",
+	"Load templates from files in the deployment package and pass event data only as template variables.",
+	"# app.py\ntemplate = env.get_template(\"receipt.html\")\nhtml = template.render(name=body[\"name\"])")
+
+var _ = register(&analysis.Rule{
+	ID:       "WAR-ERR-001",
+	Title:    "Exception details are returned in an HTTP response",
+	SAS:      "SAS-10",
+	CWE:      []string{"CWE-209"},
+	Severity: analysis.Medium,
+	Doc: "Exception messages, tracebacks and error objects sent back to the caller (`'body': str(e)`, `traceback.format_exc()`, `res.send(err.stack)`, " +
+		"`JSON.stringify(err)`, `body: err.message`) show file paths, library versions, table names and sometimes data to whoever triggers the error, " +
+		"which makes the next attack easier. Only functions behind HTTP routes or function URLs are checked; a public unauthenticated route rates medium, " +
+		"an authenticated one low.",
+	Fix:        "Log the exception (it reaches CloudWatch Logs) and return a generic message with a request ID the caller can quote.",
+	Examples:   []analysis.Example{{Framework: model.SAM, Code: "# app.py\nexcept Exception:\n    logger.exception(\"order failed\")\n    return {\"statusCode\": 500, \"body\": json.dumps({\"message\": \"internal error\", \"requestId\": context.aws_request_id})}"}},
+	Frameworks: allFrameworks,
+	Run:        func(p *analysis.Pass) { reportFlows(p, code.ClassError) },
+})
+
+// reportFlows reports every flow of one class, rated by the function's most
+// exposed trigger through which the source is attacker-controlled.
+func reportFlows(p *analysis.Pass, class string) {
+	for _, f := range functions(p) {
+		if f.Code == nil {
+			continue
+		}
+		for _, fl := range f.Code.Flows {
+			if fl.Class != class || len(fl.Steps) == 0 {
+				continue
+			}
+			sev, via, trig := flowExposure(f, fl)
+			if class == code.ClassError {
+				sev, via, trig = errorExposure(f)
+			}
+			sink := fl.Steps[len(fl.Steps)-1]
+			steps := make([]analysis.Location, len(fl.Steps))
+			for i, s := range fl.Steps {
+				steps[i] = analysis.Location{Pos: s.Pos, Message: s.Message}
+			}
+			related := []analysis.Location{{Pos: fl.Steps[0].Pos, Message: "source: " + fl.Source}}
+			if trig != nil {
+				related = append(related, analysis.Location{Pos: trig.Pos, Message: "trigger: " + via})
+			}
+			var msg string
+			if class == code.ClassError {
+				msg = fmt.Sprintf("function %s returns exception details to the caller through %s", f.Name, fl.Sink)
+			} else {
+				msg = fmt.Sprintf("%s reaches %s in function %s", fl.Source, fl.Sink, f.Name)
+			}
+			if via != "" {
+				msg += " (" + via + ")"
+			}
+			p.Report(analysis.Finding{
+				Pos: sink.Pos, Anchor: f.Pos, Severity: sev, Message: msg, Related: related,
+				CodeFlows: [][]analysis.Location{steps}, FunctionID: f.ID,
+				Subject: subject(f.ID, class, fl.Sink, fl.Source),
+			})
+		}
+	}
+}
+
+// flowExposure rates a flow by the triggers that make its source
+// attacker-controlled: public unauthenticated HTTP critical, authenticated
+// HTTP high, queues, buckets and streams medium, schedules low. A function
+// without triggers is invoked by other code: medium.
+func flowExposure(f *model.Function, fl model.CodeFlow) (analysis.Severity, string, *model.Trigger) {
+	trs := code.TriggersFor(f, fl.Source)
+	if len(trs) == 0 {
+		return analysis.Medium, "", nil
+	}
+	var best analysis.Severity
+	var bestT *model.Trigger
+	for _, t := range trs {
+		s := triggerSeverity(t)
+		if s > best {
+			best, bestT = s, t
+		}
+	}
+	return best, describeTrigger(bestT), bestT
+}
+
+func triggerSeverity(t *model.Trigger) analysis.Severity {
+	switch t.Kind {
+	case model.TriggerHTTP, model.TriggerWebSocket:
+		if t.HasAuth() {
+			return analysis.High
+		}
+		return analysis.Critical
+	case model.TriggerSchedule:
+		return analysis.Low
+	}
+	return analysis.Medium
+}
+
+func describeTrigger(t *model.Trigger) string {
+	switch t.Kind {
+	case model.TriggerHTTP, model.TriggerWebSocket:
+		route := t.Type
+		if t.Method.IsKnown() || t.Path.IsKnown() {
+			route = fmt.Sprintf("%s %s %s", t.Type, t.Method.V, t.Path.V)
+		}
+		if t.HasAuth() {
+			return route + ", authenticated"
+		}
+		return route + ", no authentication"
+	case model.TriggerSchedule:
+		return "schedule, not attacker-controlled"
+	}
+	if t.Type != "" {
+		return string(t.Kind) + " trigger " + t.Type
+	}
+	return string(t.Kind) + " trigger"
+}
+
+// errorExposure rates an error disclosure by the function's HTTP entries:
+// medium when anyone can call it, low behind authentication.
+func errorExposure(f *model.Function) (analysis.Severity, string, *model.Trigger) {
+	var entries []*model.Trigger
+	if f.URL != nil {
+		entries = append(entries, &model.Trigger{Kind: model.TriggerHTTP, Type: "FunctionURL", Pos: f.URL.Pos, AuthType: f.URL.AuthType})
+	}
+	for _, t := range f.Triggers {
+		if t.Kind == model.TriggerHTTP || t.Kind == model.TriggerWebSocket {
+			entries = append(entries, t)
+		}
+	}
+	var best *model.Trigger
+	for _, t := range entries {
+		if best == nil || best.HasAuth() && !t.HasAuth() {
+			best = t
+		}
+	}
+	if best == nil {
+		return analysis.Low, "", nil
+	}
+	if best.HasAuth() {
+		return analysis.Low, describeTrigger(best), best
+	}
+	return analysis.Medium, describeTrigger(best), best
+}

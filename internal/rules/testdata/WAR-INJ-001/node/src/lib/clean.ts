@@ -1,0 +1,3 @@
+export function clean(s: string | undefined): string {
+  return String(parseInt(s ?? '0', 10));
+}
