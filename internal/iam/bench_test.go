@@ -153,3 +153,19 @@ func TestRole50Shape(t *testing.T) {
 		t.Error("s3:Delete* is denied")
 	}
 }
+
+// BenchmarkAdminQuestions is the rules' questions on AdministratorAccess:
+// the worst case, since WildcardWrites lists every write action.
+func BenchmarkAdminQuestions(b *testing.B) {
+	r := &model.Role{ID: "r", ManagedPolicies: []model.Value{model.Str("AdministratorAccess", model.Pos{})}}
+	Catalogue()
+	b.ReportAllocs()
+	for b.Loop() {
+		p := Evaluate(r)
+		p.CanEscalate(nil)
+		p.CanExpose()
+		p.CanExfiltrate()
+		p.CanInvokeAnyFunction()
+		p.WildcardWrites()
+	}
+}

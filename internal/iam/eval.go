@@ -513,8 +513,16 @@ func (p *Permissions) Query(action string) *Grant {
 	if g, ok := p.cache[key]; ok {
 		return g
 	}
-	g := &Grant{Action: strings.TrimSpace(action), Access: AccessUnknown}
-	if a, ok := Catalogue().Action(key); ok {
+	a, _ := Catalogue().Action(key)
+	g := p.eval(key, strings.TrimSpace(action), a)
+	p.cache[key] = g
+	return g
+}
+
+// eval computes a Grant; a is the catalogue entry, nil when there is none.
+func (p *Permissions) eval(key, name string, a *Action) *Grant {
+	g := &Grant{Action: name, Access: AccessUnknown}
+	if a != nil {
 		g.Action, g.Info, g.Access = a.String(), a, a.Access
 	}
 	inBoundary := p.boundaryAllows(key)
@@ -534,7 +542,6 @@ func (p *Permissions) Query(action string) *Grant {
 			}
 		}
 	}
-	p.cache[key] = g
 	return g
 }
 

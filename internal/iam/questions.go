@@ -393,10 +393,16 @@ type WildcardWrite struct {
 }
 
 // WildcardWrites returns the Write and Permissions-management actions the
-// role holds on every resource, expanded against the catalogue and sorted.
+// role holds on every resource, expanded against the catalogue, in the
+// catalogue's order. Actions the catalogue lacks are not listed: their
+// access level is unknown.
 func (p *Permissions) WildcardWrites() []WildcardWrite {
 	cat := Catalogue()
-	cands := map[string]bool{}
+	// A role with "*" reaches 12,000 write actions: mark them by rank
+	// rather than collect names, and evaluate them without filling the
+	// Query cache.
+	cand := make([]bool, len(cat.all))
+	found := false
 	for _, s := range p.allows {
 		star := s.notRes || s.noRes
 		for _, r := range s.res {
@@ -409,7 +415,7 @@ func (p *Permissions) WildcardWrites() []WildcardWrite {
 			for _, a := range cat.all {
 				if a.Access == Write || a.Access == PermissionsManagement {
 					if _, ok := s.matchAction(a.key); ok {
-						cands[a.key] = true
+						cand[a.rank], found = true, true
 					}
 				}
 			}
@@ -418,23 +424,33 @@ func (p *Permissions) WildcardWrites() []WildcardWrite {
 		for _, ap := range s.acts {
 			for _, a := range cat.Expand(ap.p) {
 				if a.Access == Write || a.Access == PermissionsManagement {
-					cands[a.key] = true
+					cand[a.rank], found = true, true
 				}
 			}
 		}
 	}
-	keys := make([]string, 0, len(cands))
-	for k := range cands {
-		keys = append(keys, k)
+	if !found {
+		return nil
 	}
-	sort.Strings(keys)
 	var out []WildcardWrite
-	for _, k := range keys {
-		c, ok := p.capability(k, func(g *ResourceGrant) bool { return g.Pattern == "*" })
+	for i, ok := range cand {
 		if !ok {
 			continue
 		}
-		out = append(out, WildcardWrite{Capability: c, Scopable: c.Access != AccessUnknown && p.Query(k).Info.ResourceLevel()})
+		a := cat.all[i]
+		g, cached := p.cache[a.key]
+		if !cached {
+			g = p.eval(a.key, a.full, a)
+		}
+		w := WildcardWrite{Capability: Capability{Action: g.Action, Access: g.Access}, Scopable: a.ResourceLevel()}
+		for _, rg := range g.Resources {
+			if rg.Pattern == "*" {
+				w.Grants = append(w.Grants, rg)
+			}
+		}
+		if len(w.Grants) > 0 {
+			out = append(out, w)
+		}
 	}
 	return out
 }
