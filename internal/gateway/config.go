@@ -187,7 +187,8 @@ func (r *RoutesFrom) UnmarshalYAML(n *yaml.Node) error {
 	var issues []Issue
 	checkFields(n, typeOf[plain](), "routes_from", &issues)
 	if len(issues) > 0 {
-		return fmt.Errorf("line %d: %s: %s", issues[0].Line, issues[0].Path, issues[0].Msg)
+		// The path is added back from the line by Parse.
+		return fmt.Errorf("line %d: %s", issues[0].Line, issues[0].Msg)
 	}
 	p.line = n.Line
 	*r = RoutesFrom(p)
