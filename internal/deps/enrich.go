@@ -72,6 +72,12 @@ func Enrich(ctx context.Context, root *source.Root, app *model.App, db *vulndb.D
 		if p.Version == "" || p.Source != "" {
 			continue // unpinned, git, file and workspace packages name no release
 		}
+		if p.Ecosystem == "Go" && p.Name == "stdlib" && strings.Count(p.Version, ".") < 2 {
+			// `go 1.22` is the language version, not the toolchain that
+			// builds the function: matching it would flag every patch
+			// release's advisories. A toolchain line (go1.22.5) is checked.
+			continue
+		}
 		if !db.Has(p.Ecosystem) {
 			missing[p.Ecosystem] = true
 			continue
