@@ -119,6 +119,7 @@ func uvDev(data []byte) devSet {
 
 // markDev applies the dev sets that the lock file's format needs.
 func markDev(root *source.Root, rel string, data []byte, pkgs []*model.Package) {
+	fixNPMLocal(rel, data, pkgs)
 	var dev devSet
 	switch path.Base(rel) {
 	case "yarn.lock":
@@ -137,6 +138,53 @@ func markDev(root *source.Root, rel string, data []byte, pkgs []*model.Package) 
 	for _, p := range pkgs {
 		if dev[vulndb.NormalizeName(p.Ecosystem, p.Name)] {
 			p.Dev = true
+		}
+	}
+}
+
+// npmWorkspaces reads the package-lock.json (v2/v3) entries that are the
+// project's own workspace packages: keys outside node_modules. scalibr
+// marks every entry without a "resolved" URL as local, which would also
+// skip registry packages in lock files written without resolved URLs
+// (npm's omit-lockfile-registry-resolved); this tells the two apart.
+func npmWorkspaces(data []byte) (devSet, bool) {
+	var lock struct {
+		Packages map[string]struct {
+			Name string `json:"name"`
+		} `json:"packages"`
+	}
+	if json.Unmarshal(data, &lock) != nil || lock.Packages == nil {
+		return nil, false
+	}
+	out := devSet{}
+	for key, e := range lock.Packages {
+		if key == "" || strings.Contains(key, "node_modules/") {
+			continue
+		}
+		name := e.Name
+		if name == "" {
+			name = path.Base(key)
+		}
+		out[name] = true
+	}
+	return out, true
+}
+
+// fixNPMLocal clears the "file" source scalibr gives registry packages that
+// merely lack a resolved URL, so they are matched against the database.
+func fixNPMLocal(rel string, data []byte, pkgs []*model.Package) {
+	switch path.Base(rel) {
+	case "package-lock.json", "npm-shrinkwrap.json":
+	default:
+		return
+	}
+	ws, ok := npmWorkspaces(data)
+	if !ok {
+		return
+	}
+	for _, p := range pkgs {
+		if p.Source == "file" && p.Version != "" && !isLocalVersion(p.Version) && !ws[p.Name] {
+			p.Source = ""
 		}
 	}
 }

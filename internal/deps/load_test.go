@@ -163,3 +163,26 @@ func TestTemplateLayerPath(t *testing.T) {
 		}
 	}
 }
+
+// Registry packages in a lock file written without resolved URLs are still
+// checked; workspace packages are not.
+func TestNPMWithoutResolvedURLs(t *testing.T) {
+	dir := writeTree(t, map[string]string{"package-lock.json": `{"lockfileVersion":3,"packages":{
+"":{"name":"mono","workspaces":["packages/*"]},
+"node_modules/lodash":{"version":"4.17.20"},
+"node_modules/@mono/util":{"resolved":"packages/util","link":true},
+"packages/util":{"name":"@mono/util","version":"1.0.0"}}}`})
+	root, _ := source.Open(dir)
+	defer root.Close()
+	ps, err := Extract(context.Background(), root, "package-lock.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range ps {
+		got[p.Name] = p.Source
+	}
+	if got["lodash"] != "" || got["@mono/util"] != "file" {
+		t.Errorf("sources = %v, want lodash from the registry and @mono/util local", got)
+	}
+}
