@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -59,13 +60,7 @@ func (c *Capability) Positions() []model.Pos {
 
 func sortPositions(ps []model.Pos) []model.Pos {
 	sort.Slice(ps, func(i, j int) bool { return ps[i].Less(ps[j]) })
-	out := ps[:0]
-	for i, p := range ps {
-		if i == 0 || p != ps[i-1] {
-			out = append(out, p)
-		}
-	}
-	return out
+	return slices.Compact(ps)
 }
 
 // Wildcard reports whether the grant's resource, as written, holds a
@@ -237,23 +232,27 @@ func (p *Path) Positions() []model.Pos {
 
 // passable reports whether an iam:PassRole grant lets the role be passed to
 // a service, given its iam:PassedToService conditions. An unresolved value
-// might admit the service, so it does.
+// might admit the service, so it does: it matches under StringEquals and
+// does not under StringNotEquals.
 func passable(g *ResourceGrant, principal string) bool {
 	for _, c := range g.Conditions {
 		if !strings.EqualFold(c.Key, "iam:PassedToService") {
 			continue
 		}
+		// iam:PassedToService is in every PassRole request, so an
+		// ...IfExists operator restricts exactly as the plain one does.
 		op := strings.ToLower(c.Operator)
-		if strings.HasSuffix(op, "ifexists") {
-			continue
-		}
+		negated := strings.Contains(op, "not")
 		match := false
 		for _, v := range c.Values {
-			if !v.IsKnown() || globMatch(strings.ToLower(v.V), principal) {
+			switch {
+			case !v.IsKnown():
+				match = match || !negated // assume the reading that keeps the path
+			case globMatch(strings.ToLower(v.V), principal):
 				match = true
 			}
 		}
-		if strings.Contains(op, "not") == match {
+		if negated == match {
 			return false
 		}
 	}

@@ -248,3 +248,30 @@ func TestManagedPolicyAnswers(t *testing.T) {
 		}
 	}
 }
+
+func TestPassableConditions(t *testing.T) {
+	pos := model.Pos{File: "t.yaml", Line: 1}
+	grant := func(op string, vals ...model.Value) *ResourceGrant {
+		return &ResourceGrant{Conditions: []model.Condition{{Operator: op, Key: "iam:PassedToService", Values: vals}}}
+	}
+	lambda, glue := model.Str("lambda.amazonaws.com", pos), model.Str("glue.amazonaws.com", pos)
+	unk := model.Unresolved("!Ref Service", pos)
+	for _, tc := range []struct {
+		g    *ResourceGrant
+		want bool
+	}{
+		{&ResourceGrant{}, true},
+		{grant("StringEquals", lambda), true},
+		{grant("StringEquals", glue), false},
+		{grant("StringLike", model.Str("*.amazonaws.com", pos)), true},
+		{grant("StringNotEquals", lambda), false},
+		{grant("StringNotEquals", glue), true},
+		{grant("StringEquals", unk), true},
+		{grant("StringNotEquals", unk), true},
+		{grant("StringEqualsIfExists", glue), false},
+	} {
+		if got := passable(tc.g, "lambda.amazonaws.com"); got != tc.want {
+			t.Errorf("passable(%s %v) = %v, want %v", tc.g.Conditions, tc.g.Conditions, got, tc.want)
+		}
+	}
+}
