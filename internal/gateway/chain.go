@@ -139,7 +139,33 @@ func (a adapted[R, M]) Wrap(route string, n *yaml.Node, next http.Handler) (http
 			return nil, err
 		}
 	}
-	return a.m.Wrap(route, rc, next)
+	h, err := a.m.Wrap(route, rc, next)
+	return h, relative(err)
+}
+
+// relative strips a package-name prefix ("authn.methods") that some stages
+// put on route errors, so that the gateway's own prefix
+// ("routes[0].auth") is not doubled.
+func relative(err error) error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, relative(e))
+		}
+		return errors.Join(out...)
+	}
+	var ce *confpath.Error
+	if errors.As(err, &ce) {
+		for _, p := range []string{"authn.", "authz.", "throttle.", "waf."} {
+			if rest, ok := strings.CutPrefix(ce.Path, p); ok {
+				return &confpath.Error{Path: rest, Msg: ce.Msg}
+			}
+		}
+	}
+	return err
 }
 
 func (a adapted[R, M]) Close() error { return a.m.Close() }
