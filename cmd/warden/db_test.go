@@ -117,6 +117,12 @@ func TestDBUpdateStatusThenScan(t *testing.T) {
 	if strings.Contains(out, "missing") {
 		t.Errorf("a failed update lost the database:\n%s", out)
 	}
+
+	// The SBOM can carry the same vulnerabilities, offline.
+	out, errOut, code = runCLI(t, "sbom", filepath.Join("..", "..", "examples", "vulnerable-deps"), "--vulns")
+	if code != 0 || !strings.Contains(out, `"id": "GHSA-35jh-r3h4-6jhm"`) || !strings.Contains(out, `"ref": "pkg:npm/lodash@4.17.20"`) {
+		t.Errorf("sbom --vulns: exit %d %s\n%.400s", code, errOut, out)
+	}
 }
 
 func TestDBImport(t *testing.T) {

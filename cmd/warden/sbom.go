@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardensec/warden/internal/deps"
 	"github.com/wardensec/warden/internal/sbom"
+	"github.com/wardensec/warden/internal/vulndb"
 )
 
 // sbom writes the bill of materials of every function in a project, from
@@ -18,7 +19,7 @@ import (
 func init() {
 	var lf loadFlags
 	var format, output string
-	var includeDev bool
+	var includeDev, vulns bool
 	cmd := &cobra.Command{
 		Use:   "sbom [PATH]",
 		Short: "Write a software bill of materials per function (CycloneDX 1.5 or SPDX 2.3 JSON)",
@@ -42,7 +43,22 @@ func init() {
 				return withCode(exitError, err)
 			}
 			defer root.Close()
-			if err := deps.Load(ctxOf(cmd), root, app); err != nil {
+			if vulns {
+				// Offline, from the cache, exactly as a scan matches.
+				cache, err := vulndb.CacheDir()
+				if err != nil {
+					return withCode(exitError, err)
+				}
+				db := vulndb.Open(cache)
+				defer db.Close()
+				sum, err := deps.Enrich(ctxOf(cmd), root, app, db, deps.Options{})
+				if err != nil {
+					return withCode(exitError, err)
+				}
+				for _, n := range sum.Notes {
+					fmt.Fprintln(cmd.ErrOrStderr(), "warden:", n)
+				}
+			} else if err := deps.Load(ctxOf(cmd), root, app); err != nil {
 				return withCode(exitError, err)
 			}
 			for _, d := range app.Diagnostics {
@@ -68,6 +84,7 @@ func init() {
 	cmd.Flags().StringVar(&format, "format", "cyclonedx", "cyclonedx (CycloneDX 1.5 JSON) or spdx (SPDX 2.3 JSON)")
 	cmd.Flags().StringVar(&output, "output", "", "write to FILE instead of stdout")
 	cmd.Flags().BoolVar(&includeDev, "dev", false, "include development-only dependencies (not deployed)")
+	cmd.Flags().BoolVar(&vulns, "vulns", false, "add known vulnerabilities from the offline database (CycloneDX vulnerabilities, SPDX advisory references)")
 	lf.register(cmd)
 	rootCmd.AddCommand(cmd)
 }

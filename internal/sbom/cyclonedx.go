@@ -4,19 +4,54 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/wardensec/warden/internal/model"
 )
 
 type cdxBOM struct {
-	BOMFormat    string          `json:"bomFormat"`
-	SpecVersion  string          `json:"specVersion"`
-	SerialNumber string          `json:"serialNumber"`
-	Version      int             `json:"version"`
-	Metadata     cdxMetadata     `json:"metadata"`
-	Components   []cdxComponent  `json:"components"`
-	Dependencies []cdxDependency `json:"dependencies"`
+	BOMFormat       string          `json:"bomFormat"`
+	SpecVersion     string          `json:"specVersion"`
+	SerialNumber    string          `json:"serialNumber"`
+	Version         int             `json:"version"`
+	Metadata        cdxMetadata     `json:"metadata"`
+	Components      []cdxComponent  `json:"components"`
+	Dependencies    []cdxDependency `json:"dependencies"`
+	Vulnerabilities []cdxVuln       `json:"vulnerabilities,omitempty"`
+}
+
+type cdxVuln struct {
+	BOMRef         string       `json:"bom-ref"`
+	ID             string       `json:"id"`
+	Source         cdxSource    `json:"source"`
+	References     []cdxVulnRef `json:"references,omitempty"`
+	Ratings        []cdxRating  `json:"ratings,omitempty"`
+	Description    string       `json:"description,omitempty"`
+	Recommendation string       `json:"recommendation,omitempty"`
+	Affects        []cdxAffect  `json:"affects"`
+}
+
+type cdxSource struct {
+	Name string `json:"name"`
+	URL  string `json:"url,omitempty"`
+}
+
+type cdxVulnRef struct {
+	ID     string    `json:"id"`
+	Source cdxSource `json:"source"`
+}
+
+type cdxRating struct {
+	Source   cdxSource `json:"source"`
+	Score    float64   `json:"score,omitempty"`
+	Severity string    `json:"severity"`
+	Method   string    `json:"method,omitempty"`
+	Vector   string    `json:"vector,omitempty"`
+}
+
+type cdxAffect struct {
+	Ref string `json:"ref"`
 }
 
 type cdxMetadata struct {
@@ -101,6 +136,7 @@ func WriteCycloneDX(w io.Writer, app *model.App, opts Options) error {
 		bom.Dependencies = append(bom.Dependencies, cdxDependency{Ref: c.purl, DependsOn: []string{}})
 	}
 	bom.Dependencies = append([]cdxDependency{appDeps}, bom.Dependencies...)
+	bom.Vulnerabilities = cdxVulns(cs)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(bom); err != nil {
@@ -129,4 +165,58 @@ func nonEmpty(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// cdxVulns lists the vulnerabilities Enrich attached, one entry per
+// advisory with every component it affects, when the SBOM was made with
+// the database.
+func cdxVulns(cs []*component) []cdxVuln {
+	byID := map[string]*cdxVuln{}
+	var ids []string
+	for _, c := range cs {
+		for _, v := range c.pkg.Vulns {
+			e := byID[v.ID]
+			if e == nil {
+				e = &cdxVuln{BOMRef: "vuln:" + v.ID, ID: v.ID, Source: cdxSource{Name: "OSV", URL: "https://osv.dev/vulnerability/" + v.ID},
+					Description: v.Summary}
+				for _, a := range v.Aliases {
+					e.References = append(e.References, cdxVulnRef{ID: a, Source: cdxSource{Name: "OSV", URL: "https://osv.dev/vulnerability/" + a}})
+				}
+				r := cdxRating{Source: cdxSource{Name: "OSV"}, Severity: v.Severity, Score: v.Score, Vector: v.Vector, Method: cvssMethod(v.Vector)}
+				if r.Severity == "" {
+					r.Severity = "unknown"
+				}
+				e.Ratings = []cdxRating{r}
+				byID[v.ID] = e
+				ids = append(ids, v.ID)
+			}
+			e.Affects = append(e.Affects, cdxAffect{Ref: c.purl})
+			if v.Fixed != "" {
+				fix := "Upgrade " + c.pkg.Name + " to " + v.Fixed + " or later."
+				if !strings.Contains(e.Recommendation, fix) {
+					e.Recommendation = strings.TrimSpace(e.Recommendation + " " + fix)
+				}
+			}
+		}
+	}
+	sort.Strings(ids)
+	var out []cdxVuln
+	for _, id := range ids {
+		out = append(out, *byID[id])
+	}
+	return out
+}
+
+func cvssMethod(vector string) string {
+	switch {
+	case strings.HasPrefix(vector, "CVSS:3.1/"):
+		return "CVSSv31"
+	case strings.HasPrefix(vector, "CVSS:3.0/"):
+		return "CVSSv3"
+	case strings.HasPrefix(vector, "CVSS:4.0/"):
+		return "CVSSv4"
+	case vector == "":
+		return ""
+	}
+	return "other"
 }

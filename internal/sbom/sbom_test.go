@@ -72,9 +72,12 @@ func sampleApp() *model.App {
 		Functions: []*model.Function{f("Orders", "python3.12"), f("Notify", "nodejs20.x"), f("Resize", "provided.al2023"), f("Empty", "python3.12"),
 			{ID: "template.yaml#Gone", Name: "Gone", Deployed: model.Str("false", model.Pos{})}},
 		Packages: []*model.Package{
-			{Ecosystem: "PyPI", Name: "PyYAML", Version: "5.3.1", Pos: model.Pos{File: "orders/requirements.txt", Line: 2}, Uses: uses("Orders")},
+			{Ecosystem: "PyPI", Name: "PyYAML", Version: "5.3.1", Pos: model.Pos{File: "orders/requirements.txt", Line: 2}, Uses: uses("Orders"),
+				Vulns: []model.Vuln{{ID: "GHSA-8q59-q68h-6hv4", Aliases: []string{"CVE-2020-14343", "PYSEC-2021-142"}, Summary: "Improper Input Validation in PyYAML",
+					Severity: "critical", Score: 9.8, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Fixed: "5.4", URL: "https://github.com/advisories/GHSA-8q59-q68h-6hv4"}}},
 			{Ecosystem: "PyPI", Name: "pytest", Version: "7.4.0", Dev: true, Pos: model.Pos{File: "orders/requirements-dev.txt", Line: 1}, Uses: uses("Orders")},
-			{Ecosystem: "npm", Name: "lodash", Version: "4.17.20", Pos: model.Pos{File: "package-lock.json", Line: 9}, Uses: uses("Notify", "Orders")},
+			{Ecosystem: "npm", Name: "lodash", Version: "4.17.20", Pos: model.Pos{File: "package-lock.json", Line: 9}, Uses: uses("Notify", "Orders"),
+				Vulns: []model.Vuln{{ID: "TEST-UNRATED-1", Fixed: ""}}},
 			{Ecosystem: "npm", Name: "@types/node", Version: "20.11.5", Pos: model.Pos{File: "package-lock.json", Line: 20}, Uses: uses("Notify")},
 			{Ecosystem: "Go", Name: "github.com/docker/docker", Version: "v20.10.24+incompatible", Pos: model.Pos{File: "resize/go.mod", Line: 7}, Uses: uses("Resize")},
 			{Ecosystem: "Go", Name: "stdlib", Version: "1.22", Pos: model.Pos{File: "resize/go.mod", Line: 3}, Uses: uses("Resize", "Gone")},
@@ -116,6 +119,10 @@ func TestCycloneDXValidatesAgainstOfficialSchema(t *testing.T) {
 		}
 		if !strings.Contains(orders, "pkg:pypi/pyyaml@5.3.1") {
 			t.Errorf("PyPI purl not normalised: %q", orders)
+		}
+		if len(bom.Vulnerabilities) != 2 || bom.Vulnerabilities[0].ID != "GHSA-8q59-q68h-6hv4" || bom.Vulnerabilities[0].Affects[0].Ref != "pkg:pypi/pyyaml@5.3.1" ||
+			bom.Vulnerabilities[0].Ratings[0].Method != "CVSSv31" || bom.Vulnerabilities[1].Ratings[0].Severity != "unknown" {
+			t.Errorf("vulnerabilities = %+v", bom.Vulnerabilities)
 		}
 	}
 	// Deterministic: the same input gives the same bytes.

@@ -95,6 +95,11 @@ func WriteSPDX(w io.Writer, app *model.App, opts Options) error {
 		p := spdxPackage{SPDXID: id, Name: c.pkg.Name, VersionInfo: c.pkg.Version, DownloadLocation: "NOASSERTION", PrimaryPurpose: "LIBRARY",
 			ExternalRefs: []spdxExtRef{{Category: "PACKAGE-MANAGER", Type: "purl", Locator: c.purl}}}
 		p.Comment = "found in " + joinFiles(c.files)
+		for _, v := range c.pkg.Vulns {
+			if v.URL != "" {
+				p.ExternalRefs = append(p.ExternalRefs, spdxExtRef{Category: "SECURITY", Type: "advisory", Locator: v.URL})
+			}
+		}
 		doc.Packages = append(doc.Packages, p)
 	}
 	for _, f := range fs {
