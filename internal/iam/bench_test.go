@@ -169,3 +169,24 @@ func BenchmarkAdminQuestions(b *testing.B) {
 		p.WildcardWrites()
 	}
 }
+
+// BenchmarkManagedRoleQuestions is a typical SAM function role: the basic
+// execution role, X-Ray, one SQS execution policy and a broad read-only
+// policy, plus one inline statement.
+func BenchmarkManagedRoleQuestions(b *testing.B) {
+	pos := model.Pos{File: "template.yaml", Line: 1}
+	r := roleOf(stmtOf("Allow", []string{"dynamodb:GetItem", "dynamodb:PutItem"}, []string{"arn:aws:dynamodb:eu-west-1:123456789012:table/orders"}))
+	for _, m := range []string{"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess", "AWSLambdaSQSQueueExecutionRole", "ReadOnlyAccess"} {
+		r.ManagedPolicies = append(r.ManagedPolicies, model.Str(m, pos))
+	}
+	Evaluate(r)
+	b.ReportAllocs()
+	for b.Loop() {
+		p := Evaluate(r)
+		p.CanEscalate(nil)
+		p.CanExpose()
+		p.CanExfiltrate()
+		p.CanInvokeAnyFunction()
+		p.WildcardWrites()
+	}
+}

@@ -164,6 +164,15 @@ type stmt struct {
 	notRes        bool
 	noRes         bool
 	conds         []model.Condition
+	// bySvc indexes acts by service prefix, anySvc lists the patterns with
+	// a wildcard in the service part; nil for short lists.
+	bySvc  map[string][]int
+	anySvc []int
+	// writes are the catalogue ranks of the Write and Permissions-
+	// management actions the statement allows on Resource "*", computed
+	// once (see writeCandidates).
+	writes     []int
+	writesDone bool
 }
 
 // Evaluate prepares a role's permissions. It is cheap: statements are
@@ -177,12 +186,12 @@ func Evaluate(r *model.Role) *Permissions {
 	for _, mv := range r.ManagedPolicies {
 		at := mv.PosOr(r.Pos)
 		if m, ok := managedRef(mv); ok {
-			pol, err := m.Policy()
+			stmts, err := m.stmts()
 			if err != nil {
 				p.Unresolved = append(p.Unresolved, Unresolved{at, err.Error()})
 				continue
 			}
-			p.addPolicy(pol, at, m.Name)
+			p.addManaged(stmts, at)
 			continue
 		}
 		if mv.Ref != "" {
@@ -194,10 +203,8 @@ func Evaluate(r *model.Role) *Permissions {
 	}
 	if b := r.PermissionsBoundary; b.IsSet() {
 		if m, ok := managedRef(b); ok {
-			if pol, err := m.Policy(); err == nil {
-				bp := &Permissions{}
-				bp.addPolicy(pol, b.PosOr(r.Pos), m.Name)
-				p.boundary = append(bp.allows, bp.denies...)
+			if stmts, err := m.stmts(); err == nil {
+				p.boundary = stmts
 			}
 		}
 		if p.boundary == nil {
@@ -215,6 +222,20 @@ func EvaluatePolicies(pols ...*model.Policy) *Permissions {
 		p.addPolicy(pol, model.Pos{}, "")
 	}
 	return p
+}
+
+// addManaged adds a managed policy's shared statements, each copied so that
+// it can carry this role's attachment position.
+func (p *Permissions) addManaged(stmts []*stmt, at model.Pos) {
+	for _, s := range stmts {
+		cp := *s
+		cp.where.Pos = at
+		if cp.deny {
+			p.denies = append(p.denies, &cp)
+		} else {
+			p.allows = append(p.allows, &cp)
+		}
+	}
 }
 
 func policyLabel(pol *model.Policy) string {
@@ -293,6 +314,7 @@ func (p *Permissions) prepare(st *model.Statement, pol *model.Policy, attach mod
 		}
 		s.res = append(s.res, r)
 	}
+	s.index()
 	return s
 }
 
@@ -371,23 +393,97 @@ func replaceVars(s, r string) string {
 // makes an Allow apply (it might not exclude the action) and a Deny not
 // apply (it might not cover it): either way the error is towards risk.
 func (s *stmt) matchAction(action string) (model.Pos, bool) {
+	pos, hit := s.firstMatch(action)
 	if s.notAct {
-		for _, a := range s.acts {
-			if globMatch(a.p, action) {
-				return model.Pos{}, false
-			}
-		}
-		if s.actUnknown && s.deny {
+		if hit || s.actUnknown && s.deny {
 			return model.Pos{}, false
 		}
 		return model.Pos{}, true
 	}
-	for _, a := range s.acts {
-		if globMatch(a.p, action) {
-			return a.pos, true
+	return pos, hit
+}
+
+// indexFrom is the number of action patterns from which a statement indexes
+// them by service: ReadOnlyAccess lists thousands, and every question would
+// otherwise match each of them.
+const indexFrom = 16
+
+// firstMatch finds an action pattern of the statement that covers the
+// action.
+func (s *stmt) firstMatch(action string) (model.Pos, bool) {
+	if s.bySvc == nil {
+		for _, a := range s.acts {
+			if globMatch(a.p, action) {
+				return a.pos, true
+			}
+		}
+		return model.Pos{}, false
+	}
+	svc, _, _ := strings.Cut(action, ":")
+	for _, i := range s.bySvc[svc] {
+		if globMatch(s.acts[i].p, action) {
+			return s.acts[i].pos, true
+		}
+	}
+	for _, i := range s.anySvc {
+		if globMatch(s.acts[i].p, action) {
+			return s.acts[i].pos, true
 		}
 	}
 	return model.Pos{}, false
+}
+
+// writeCandidates returns the ranks of the Write and Permissions-management
+// actions a statement with a "*" (or NotResource, or unknown) resource
+// covers: WildcardWrites' candidates, before Denies.
+func (s *stmt) writeCandidates() []int {
+	if s.writesDone {
+		return s.writes
+	}
+	s.writesDone = true
+	star := s.notRes || s.noRes
+	for _, r := range s.res {
+		star = star || r.pattern == "*"
+	}
+	if !star || s.deny {
+		return nil
+	}
+	cat := Catalogue()
+	isWrite := func(a *Action) bool { return a.Access == Write || a.Access == PermissionsManagement }
+	if s.notAct {
+		for _, a := range cat.all {
+			if isWrite(a) {
+				if _, ok := s.matchAction(a.key); ok {
+					s.writes = append(s.writes, a.rank)
+				}
+			}
+		}
+		return s.writes
+	}
+	for _, ap := range s.acts {
+		for _, a := range cat.Expand(ap.p) {
+			if isWrite(a) {
+				s.writes = append(s.writes, a.rank)
+			}
+		}
+	}
+	return s.writes
+}
+
+// index builds bySvc and anySvc for a statement with many action patterns.
+func (s *stmt) index() {
+	if len(s.acts) < indexFrom {
+		return
+	}
+	s.bySvc = map[string][]int{}
+	for i, a := range s.acts {
+		svc, _, ok := strings.Cut(a.p, ":")
+		if !ok || strings.ContainsAny(svc, "*?") {
+			s.anySvc = append(s.anySvc, i)
+			continue
+		}
+		s.bySvc[svc] = append(s.bySvc[svc], i)
+	}
 }
 
 // grants builds the statement's resource grants for a matched action.

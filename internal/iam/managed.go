@@ -26,6 +26,30 @@ type ManagedPolicy struct {
 	once   sync.Once
 	policy *model.Policy
 	err    error
+
+	// Statements prepared for evaluation, shared by every role that
+	// attaches the policy: ReadOnlyAccess lists thousands of actions, and
+	// preparing them per role would dominate a scan.
+	prepOnce sync.Once
+	prepared []*stmt
+}
+
+// stmts returns the prepared statements. They are never modified after
+// this: Evaluate copies each one to set the attachment position.
+func (m *ManagedPolicy) stmts() ([]*stmt, error) {
+	m.prepOnce.Do(func() {
+		pol, err := m.Policy()
+		if err != nil {
+			return
+		}
+		tmp := &Permissions{}
+		tmp.addPolicy(pol, model.Pos{}, m.Name)
+		m.prepared = append(tmp.allows, tmp.denies...)
+		for _, s := range m.prepared {
+			s.writeCandidates()
+		}
+	})
+	return m.prepared, m.err
 }
 
 // ServiceRole reports whether AWS publishes the policy for a service's

@@ -403,29 +403,8 @@ func (p *Permissions) WildcardWrites() []WildcardWrite {
 	cand := make([]bool, len(cat.all))
 	found := false
 	for _, s := range p.allows {
-		star := s.notRes || s.noRes
-		for _, r := range s.res {
-			star = star || r.pattern == "*"
-		}
-		if !star {
-			continue
-		}
-		if s.notAct {
-			for _, a := range cat.all {
-				if a.Access == Write || a.Access == PermissionsManagement {
-					if _, ok := s.matchAction(a.key); ok {
-						cand[a.rank], found = true, true
-					}
-				}
-			}
-			continue
-		}
-		for _, ap := range s.acts {
-			for _, a := range cat.Expand(ap.p) {
-				if a.Access == Write || a.Access == PermissionsManagement {
-					cand[a.rank], found = true, true
-				}
-			}
+		for _, r := range s.writeCandidates() {
+			cand[r], found = true, true
 		}
 	}
 	if !found {
