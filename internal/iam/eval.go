@@ -180,6 +180,9 @@ type stmt struct {
 // asked for.
 func Evaluate(r *model.Role) *Permissions {
 	p := &Permissions{Role: r, cache: map[string]*Grant{}}
+	if r == nil {
+		return p
+	}
 	for _, pol := range r.Policies {
 		p.addPolicy(pol, model.Pos{}, "")
 	}

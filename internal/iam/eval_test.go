@@ -401,3 +401,14 @@ func TestConcurrentEvaluate(t *testing.T) {
 		}
 	}
 }
+
+func TestEvaluateEmpty(t *testing.T) {
+	for _, p := range []*Permissions{Evaluate(nil), Evaluate(&model.Role{}), EvaluatePolicies()} {
+		if p.Query("s3:GetObject").Allowed() || len(p.Grants()) != 0 || len(p.CanEscalate(nil)) != 0 || len(p.WildcardWrites()) != 0 || len(p.Summary()) != 0 {
+			t.Error("an empty role grants something")
+		}
+		if d, _ := p.Can("s3:GetObject", Target{ARN: "arn:aws:s3:::x/y"}); d != No {
+			t.Errorf("empty role Can = %v", d)
+		}
+	}
+}
