@@ -412,3 +412,21 @@ func TestEvaluateEmpty(t *testing.T) {
 		}
 	}
 }
+
+func TestDenyNotAction(t *testing.T) {
+	// "Everything is denied except S3": a guardrail shape.
+	deny := stmtOf("Deny", nil, []string{"*"})
+	deny.NotActions = []model.Value{model.Str("s3:*", model.Pos{File: "t.yaml", Line: 2})}
+	p := Evaluate(roleOf(stmtOf("Allow", []string{"*"}, []string{"*"}), deny))
+	if !p.Query("s3:PutObject").Allowed() || p.Query("iam:PassRole").Allowed() || p.Query("dynamodb:Scan").Allowed() {
+		t.Error("Deny NotAction s3:* should leave only S3")
+	}
+	if got := len(p.CanEscalate(nil)); got != 0 {
+		t.Errorf("%d escalation paths survive", got)
+	}
+	// With an unresolved exception the Deny cannot be applied.
+	deny.NotActions = append(deny.NotActions, model.Unresolved("!Ref Extra", model.Pos{}))
+	if !Evaluate(roleOf(stmtOf("Allow", []string{"*"}, []string{"*"}), deny)).Query("iam:PassRole").Allowed() {
+		t.Error("a Deny with an unresolved NotAction removed a grant")
+	}
+}
