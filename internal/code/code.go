@@ -251,6 +251,8 @@ type analyzer struct {
 	memo  map[string]*val
 	depth int
 	calls int
+	work  int
+	loops int
 
 	flows       []model.CodeFlow
 	seen        map[string]bool

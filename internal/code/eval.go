@@ -32,6 +32,13 @@ type frame struct {
 const (
 	maxCallDepth = 12
 	maxCalls     = 4000
+	// maxWork bounds the statements and expressions evaluated for one
+	// function: past it, analysis stops and reports what it found so far.
+	maxWork = 2_000_000
+	// maxLoopRepeat is the loop nesting up to which loop bodies run twice
+	// (so late assignments reach the start); deeper loops run once, or
+	// nested loops would cost 2^depth.
+	maxLoopRepeat = 3
 )
 
 func (a *analyzer) block(fr *frame, stmts []ir.Stmt, e *env) *env {
@@ -39,9 +46,10 @@ func (a *analyzer) block(fr *frame, stmts []ir.Stmt, e *env) *env {
 		if e == nil {
 			return nil
 		}
-		if a.ctx.Err() != nil {
+		if a.ctx.Err() != nil || a.work > maxWork {
 			return e
 		}
+		a.work++
 		e = a.stmt(fr, s, e)
 	}
 	return e
@@ -309,7 +317,13 @@ func (a *analyzer) loop(fr *frame, s *ir.Loop, e *env) *env {
 	}
 	cur := e
 	// Twice, so that values assigned late in the body reach its start.
-	for i := 0; i < 2; i++ {
+	rounds := 2
+	if a.loops >= maxLoopRepeat {
+		rounds = 1
+	}
+	a.loops++
+	defer func() { a.loops-- }()
+	for i := 0; i < rounds; i++ {
 		be := cur.clone()
 		if s.Target != nil {
 			a.assign(fr, be, s.Target, a.elem(it, s.Target.At()), nil, s.Target.At())
@@ -490,9 +504,10 @@ func (a *analyzer) evVal(p *evPath, pos model.Pos) *val {
 }
 
 func (a *analyzer) eval(fr *frame, e *env, x ir.Expr) *val {
-	if x == nil {
+	if x == nil || a.work > maxWork {
 		return &val{}
 	}
+	a.work++
 	switch x := x.(type) {
 	case *ir.Name:
 		if v, ok := e.get(x.ID); ok {
