@@ -244,8 +244,33 @@ func (r *Route) Section(key string) *yaml.Node {
 type Consumer struct {
 	Name    string   `yaml:"name"`
 	APIKeys []string `yaml:"api_keys"`
-	Roles   []string `yaml:"roles"`
-	Scopes  []string `yaml:"scopes"`
+	// MTLSSubjects are client-certificate identities (CN, a SAN or the
+	// subject DN) that authenticate as this consumer.
+	MTLSSubjects []string `yaml:"mtls_subjects"`
+	Roles        []string `yaml:"roles"`
+	Scopes       []string `yaml:"scopes"`
+}
+
+// clientCAFile is the CA bundle a TLS listener verifies client certificates
+// with: its own tls.client_ca_file, else the auth section's
+// mtls.client_ca_file, so that configuring mTLS authentication once is
+// enough for the handshake to ask for certificates.
+func (c *Config) clientCAFile(l Listener) string {
+	if l.TLS == nil {
+		return ""
+	}
+	if l.TLS.ClientCAFile != "" {
+		return c.path(l.TLS.ClientCAFile)
+	}
+	var a struct {
+		MTLS struct {
+			ClientCAFile string `yaml:"client_ca_file"`
+		} `yaml:"mtls"`
+	}
+	if n := c.Section("auth"); n.Kind != 0 {
+		_ = n.Decode(&a) // the auth module reports errors in its section
+	}
+	return c.path(a.MTLS.ClientCAFile)
 }
 
 // Load reads and checks path.
@@ -436,9 +461,13 @@ func (c *Config) checkListeners() []Issue {
 					is = append(is, c.issue(p+".tls.cert_file", "cannot load certificate and key: %v", err))
 				}
 			}
-			if t.ClientCAFile != "" {
-				if _, err := loadCAPool(c.path(t.ClientCAFile)); err != nil {
-					is = append(is, c.issue(p+".tls.client_ca_file", "%v", err))
+			if ca := c.clientCAFile(*l); ca != "" {
+				if _, err := loadCAPool(ca); err != nil {
+					where := p + ".tls.client_ca_file"
+					if t.ClientCAFile == "" {
+						where = c.sectionName("auth") + ".mtls.client_ca_file"
+					}
+					is = append(is, c.issue(where, "%v", err))
 				}
 			}
 		}

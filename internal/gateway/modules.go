@@ -25,7 +25,7 @@ import (
 var DefaultModules = []Module{
 	Adapt("auth", func(c authn.Config, env Env) (*authn.Middleware, error) {
 		for _, cs := range env.Consumers {
-			c.Consumers = append(c.Consumers, authn.Consumer{Name: cs.Name, APIKeySHA256: cs.APIKeys, Scopes: cs.Scopes, Roles: cs.Roles})
+			c.Consumers = append(c.Consumers, authn.Consumer{Name: cs.Name, APIKeySHA256: cs.APIKeys, MTLSSubjects: cs.MTLSSubjects, Scopes: cs.Scopes, Roles: cs.Roles})
 		}
 		return authn.New(c, authn.Options{Logger: env.Logger})
 	}),

@@ -287,8 +287,8 @@ func (g *Gateway) newServer(l Listener, cfg *Config) (*http.Server, error) {
 		if l.TLS.MinVersion == "1.3" {
 			tc.MinVersion = tls.VersionTLS13
 		}
-		if l.TLS.ClientCAFile != "" {
-			pool, err := loadCAPool(cfg.path(l.TLS.ClientCAFile))
+		if ca := cfg.clientCAFile(l); ca != "" {
+			pool, err := loadCAPool(ca)
 			if err != nil {
 				return nil, fmt.Errorf("gateway: listener %s: %w", l.Name, err)
 			}

@@ -80,3 +80,73 @@ func TestTLSListener(t *testing.T) {
 		t.Errorf("HTTP/1.1: %d %s", resp.StatusCode, resp.Proto)
 	}
 }
+
+// clientCA makes a CA (written to dir/ca.pem) and a client certificate for cn
+// signed by it.
+func clientCA(t *testing.T, dir, cn string) tls.Certificate {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(10), Subject: pkix.Name{CommonName: "test clients CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "ca.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600)
+	caCert, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(11), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// TestMTLSFromAuthSection: configuring mtls in the auth section is enough
+// for the TLS listener to ask for client certificates.
+func TestMTLSFromAuthSection(t *testing.T) {
+	up := newUpstream(t)
+	dir := t.TempDir()
+	cert := selfSigned(t, dir)
+	clientCert := clientCA(t, dir, "billing")
+	cfg := `
+listeners:
+  - name: public
+    address: 127.0.0.1:0
+    tls: {cert_file: ` + filepath.Join(dir, "cert.pem") + `, key_file: ` + filepath.Join(dir, "key.pem") + `}
+consumers:
+  - {name: billing-svc, mtls_subjects: [billing]}
+auth:
+  default_methods: [mtls]
+  mtls: {client_ca_file: ` + filepath.Join(dir, "ca.pem") + `, require_known: true}
+routes:
+  - {name: hello, method: GET, path: "/hello/{name}", upstream: UPSTREAM}
+`
+	rn := start(t, cfg, up.URL, Options{Modules: DefaultModules})
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	url := "https://" + rn.addr + "/hello/ann"
+	with := &http.Client{Transport: &http.Transport{Proxy: nil, TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{clientCert}}}}
+	resp, err := with.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("with a client certificate: %d", resp.StatusCode)
+	}
+	if rec := rn.audit.byID(t, resp.Header.Get("X-Request-Id")); rec.Consumer != "billing-svc" {
+		t.Errorf("consumer %q", rec.Consumer)
+	}
+	without := &http.Client{Transport: &http.Transport{Proxy: nil, TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err = without.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("without a client certificate: %d", resp.StatusCode)
+	}
+}
