@@ -12,7 +12,7 @@ package gateway
 //	server: {read_header_timeout: 5s, read_timeout: 30s, write_timeout: 60s, idle_timeout: 120s, shutdown_timeout: 30s}
 //	log: {level: info}
 //	consumers:
-//	  - {name: acme, api_keys: [<sha256 hex>], scopes: [orders.read], roles: [partner]}
+//	  - {name: acme, api_keys: [<sha256 hex>], mtls_subjects: [billing], scopes: [orders.read], roles: [partner]}
 //	limits: {max_header_bytes: 32768, max_url_bytes: 8192, max_body_bytes: 1048576, max_json_depth: 32, max_json_elements: 10000, allow_content_encoding: false}
 //	request_id: {header: X-Request-Id, trust_incoming: false, trusted_proxies: [10.0.0.0/8], on_record_error: abort}
 //	cors: {allowed_origins: [https://app.example.com], allowed_methods: [], allowed_headers: [Authorization], exposed_headers: [], allow_credentials: false, max_age: 10m, allow_unlisted_origins: false}
