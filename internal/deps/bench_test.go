@@ -211,7 +211,7 @@ func BenchmarkMatchLockFile(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				vulns += len(MergeAliases(pkg.Ecosystem, ms))
+				vulns += len(MergeAliases(pkg.Ecosystem, pkg.Name, ms))
 			}
 			db.Close()
 			if len(pkgs) != benchPackages {
@@ -255,7 +255,7 @@ func BenchmarkMatchOnly(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				vulns += len(MergeAliases(pkg.Ecosystem, ms))
+				vulns += len(MergeAliases(pkg.Ecosystem, pkg.Name, ms))
 			}
 			db.Close()
 		})

@@ -103,8 +103,8 @@ func TestEndToEndUpdateThenScan(t *testing.T) {
 		// minimist: critical 9.8, transitive through mkdirp: high.
 		{"NotifyFunction", "minimist", "1.2.5", "1.2.6", "GHSA-xvch-5gv4-984h", analysis.High, "transitive, not imported"},
 		// Go's database rates nothing: medium, imported (x/image/webp).
-		{"ResizeFunction", "golang.org/x/image", "v0.17.0", "0.18.0", "GO-2024-2937", analysis.Medium, "imported by the handler"},
-		{"ResizeFunction", "golang.org/x/net", "v0.3.0", "0.4.0", "GO-2022-1144", analysis.Low, "transitive, not imported"},
+		{"ResizeFunction", "golang.org/x/image", "v0.17.0", "v0.18.0", "GO-2024-2937", analysis.Medium, "imported by the handler"},
+		{"ResizeFunction", "golang.org/x/net", "v0.3.0", "v0.4.0", "GO-2022-1144", analysis.Low, "transitive, not imported"},
 	}
 	var vulnFindings []analysis.Finding
 	for _, f := range findings {

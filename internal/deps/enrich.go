@@ -86,7 +86,7 @@ func Enrich(ctx context.Context, root *source.Root, app *model.App, db *vulndb.D
 		if err != nil {
 			return sum, fmt.Errorf("match %s %s: %w", p.Name, p.Version, err)
 		}
-		p.Vulns = MergeAliases(p.Ecosystem, ms)
+		p.Vulns = MergeAliases(p.Ecosystem, p.Name, ms)
 		if len(p.Vulns) > 0 {
 			sum.Vulnerable++
 		}
@@ -123,7 +123,7 @@ var sevRank = map[string]int{"": 0, "none": 1, "low": 2, "medium": 3, "high": 4,
 // CVE-2020-14343) into one Vuln, with the highest severity of the group
 // and the highest of their fixed versions, so that upgrading to it fixes
 // what every database says.
-func MergeAliases(eco string, ms []vulndb.Match) []model.Vuln {
+func MergeAliases(eco, name string, ms []vulndb.Match) []model.Vuln {
 	parent := make([]int, len(ms))
 	for i := range parent {
 		parent[i] = i
@@ -176,6 +176,11 @@ func MergeAliases(eco string, ms []vulndb.Match) []model.Vuln {
 			if m.Fixed != "" && (v.Fixed == "" || lessVer(eco, v.Fixed, m.Fixed)) {
 				v.Fixed = m.Fixed
 			}
+		}
+		if eco == "Go" && v.Fixed != "" && !strings.HasPrefix(v.Fixed, "v") && name != "stdlib" && name != "toolchain" {
+			// OSV writes Go versions without the "v" that go.mod and
+			// `go get` use; show the one users type.
+			v.Fixed = "v" + v.Fixed
 		}
 		delete(ids, v.ID)
 		for id := range ids {

@@ -247,7 +247,7 @@ func (l *loader) handlerImports(f *model.Function) ([]string, string) {
 			imports = append(imports, JSImports(string(data))...)
 		}
 	}
-	return imports, "import scan of " + strings.Join(files, ", ") + " (heuristic)"
+	return imports, "heuristic import scan of " + strings.Join(files, ", ")
 }
 
 // handlerFiles finds the files that hold the handler: the module the
