@@ -137,11 +137,7 @@ func (l *loader) function(ctx context.Context, f *model.Function) {
 		}
 	}
 	for _, lv := range f.Layers {
-		r := layerResource(l.app, lv)
-		if r == nil {
-			continue
-		}
-		dir := layerDir(l.root, r)
+		dir, name := l.layer(f, lv)
 		if dir == "" {
 			continue
 		}
@@ -150,7 +146,7 @@ func (l *loader) function(ctx context.Context, f *model.Function) {
 				continue
 			}
 			for _, p := range l.extract(ctx, file) {
-				use(p, "layer "+r.Name)
+				use(p, "layer "+name)
 			}
 		}
 	}
@@ -166,6 +162,40 @@ func (l *loader) function(ctx context.Context, f *model.Function) {
 		}
 		p.Uses = append(p.Uses, u)
 	}
+}
+
+// layer resolves one entry of a function's Layers to a content directory
+// in the repository and a name for messages. A layer resource in the model
+// is used when the loader made one; otherwise (the Serverless Framework
+// loader keeps `{Ref: XLambdaLayer}` as an unresolved value) the reference
+// is looked up in the function's own template.
+func (l *loader) layer(f *model.Function, lv model.Value) (dir, name string) {
+	if r := layerResource(l.app, lv); r != nil {
+		return layerDir(l.root, r), r.Name
+	}
+	ref := ""
+	switch {
+	case strings.HasPrefix(lv.Expr, "!Ref "):
+		ref = strings.TrimSpace(strings.TrimPrefix(lv.Expr, "!Ref "))
+	case lv.IsKnown() && !strings.Contains(lv.V, ":"):
+		ref = lv.V // a logical name; ARNs of published layers are not in the repo
+	}
+	if ref == "" || f.Pos.File == "" {
+		return "", ""
+	}
+	data, err := l.root.ReadFile(f.Pos.File)
+	if err != nil {
+		return "", ""
+	}
+	rel := TemplateLayerPath(data, ref)
+	if rel == "" {
+		return "", ""
+	}
+	c, err := source.Join(f.Pos.File, rel)
+	if err != nil {
+		return "", ""
+	}
+	return c, ref
 }
 
 // locks lists the lock files directly in dir.
@@ -283,14 +313,26 @@ func (l *loader) handlerFiles(f *model.Function) []string {
 	}
 	mod := h[:i]
 	var cands []string
-	if ecos["PyPI"] {
-		cands = append(cands, path.Join(dir, mod+".py"), path.Join(dir, strings.ReplaceAll(mod, ".", "/")+".py"))
+	// The handler's module is relative to the code directory (SAM, Terraform)
+	// or to the service directory (the Serverless Framework, whose code
+	// path may be the handler file itself).
+	bases := []string{dir}
+	if code, err := source.Clean(f.CodePath.V); err == nil && code != dir {
+		cands = append(cands, code)
 	}
-	if ecos["npm"] {
-		for _, ext := range []string{".js", ".mjs", ".cjs", ".ts"} {
-			cands = append(cands, path.Join(dir, mod+ext))
+	if f.Pos.File != "" {
+		bases = append(bases, path.Dir(f.Pos.File))
+	}
+	for _, base := range bases {
+		if ecos["PyPI"] {
+			cands = append(cands, path.Join(base, mod+".py"), path.Join(base, strings.ReplaceAll(mod, ".", "/")+".py"))
 		}
-		cands = append(cands, path.Join(dir, mod, "index.js"))
+		if ecos["npm"] {
+			for _, ext := range []string{".js", ".mjs", ".cjs", ".ts"} {
+				cands = append(cands, path.Join(base, mod+ext))
+			}
+			cands = append(cands, path.Join(base, mod, "index.js"))
+		}
 	}
 	for _, c := range cands {
 		if _, err := source.Clean(c); err == nil && exists(c) {

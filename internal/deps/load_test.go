@@ -8,7 +8,9 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/wardensec/warden/internal/load/all"
 	"github.com/wardensec/warden/internal/model"
+	"github.com/wardensec/warden/internal/scan"
 	"github.com/wardensec/warden/internal/source"
 )
 
@@ -184,5 +186,47 @@ func TestNPMWithoutResolvedURLs(t *testing.T) {
 	}
 	if got["lodash"] != "" || got["@mono/util"] != "file" {
 		t.Errorf("sources = %v, want lodash from the registry and @mono/util local", got)
+	}
+}
+
+// The Serverless Framework: the code path is the handler file, handlers are
+// relative to the service directory, and layers are `{Ref: XLambdaLayer}`
+// values resolved through the layers section of serverless.yml.
+func TestLoadServerlessFramework(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"svc/serverless.yml": `service: orders
+provider:
+  name: aws
+  runtime: python3.12
+layers:
+  commonDeps:
+    path: layer
+functions:
+  create:
+    handler: fn/app.handler
+    layers:
+      - { Ref: CommonDepsLambdaLayer }
+      - arn:aws:lambda:eu-west-1:123456789012:layer:published:3
+`,
+		"svc/fn/app.py":                     "import yaml\n",
+		"svc/fn/requirements.txt":           "PyYAML==5.3.1\n",
+		"svc/layer/python/requirements.txt": "requests==2.30.0\n",
+	})
+	root, err := source.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	app, err := scan.Load(context.Background(), root, scan.Options{Loaders: all.Loaders()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Load(context.Background(), root, app); err != nil {
+		t.Fatal(err)
+	}
+	got := uses(app)["svc/serverless.yml#create"]
+	want := []string{"PyYAML@5.3.1 code imported", "requests@2.30.0 layer CommonDepsLambdaLayer"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("uses = %v, want %v", got, want)
 	}
 }
