@@ -69,6 +69,7 @@ func Open(cacheDir string) *DB {
 	db := &DB{dir: DBDir(cacheDir), ecos: map[string]*index{}, metas: map[string]Meta{}}
 	for _, eco := range Ecosystems {
 		dir := filepath.Join(db.dir, eco)
+		recoverSwap(db.dir, eco)
 		m, err := readMeta(dir)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -176,4 +177,18 @@ func (db *DB) Match(eco, name, version string) ([]Match, error) {
 		}
 	}
 	return out, nil
+}
+
+// recoverSwap puts the previous database back when an update stopped
+// between its two renames (the old directory moved aside, the new one not
+// yet in place).
+func recoverSwap(dbDir, eco string) {
+	final := filepath.Join(dbDir, eco)
+	if _, err := os.Stat(final); !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	old := filepath.Join(dbDir, ".old-"+eco)
+	if _, err := os.Stat(filepath.Join(old, metaFile)); err == nil {
+		os.Rename(old, final)
+	}
 }

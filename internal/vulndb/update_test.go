@@ -221,3 +221,20 @@ func TestOpenMissingAndDamaged(t *testing.T) {
 		t.Errorf("damaged npm index: has npm %v, problems %v", db.Has("npm"), db.Problems)
 	}
 }
+
+// An update interrupted between its renames leaves the old database aside;
+// the next Open puts it back.
+func TestOpenRecoversInterruptedSwap(t *testing.T) {
+	cache := t.TempDir()
+	if _, err := Import(context.Background(), cache, filepath.Join("testdata", "osv"), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(cache, "osv", "npm"), filepath.Join(cache, "osv", ".old-npm")); err != nil {
+		t.Fatal(err)
+	}
+	db := Open(cache)
+	defer db.Close()
+	if !db.Has("npm") {
+		t.Error("the moved-aside npm database was not recovered")
+	}
+}
