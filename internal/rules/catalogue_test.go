@@ -46,3 +46,13 @@ func TestDocsAreFresh(t *testing.T) {
 		}
 	}
 }
+
+// TestPeerTableNamesRealRules keeps the peer-coverage table honest: every
+// rule it cites must exist.
+func TestPeerTableNamesRealRules(t *testing.T) {
+	for _, id := range regexp.MustCompile(`WAR-[A-Z]+-\d{3}`).FindAllString(peersTable, -1) {
+		if ByID(id) == nil {
+			t.Errorf("docs/rules/README.md peer table cites %s, which is not in the catalogue", id)
+		}
+	}
+}

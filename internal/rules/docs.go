@@ -1,6 +1,7 @@
 package rules
 
 import (
+	_ "embed"
 	"fmt"
 	"strings"
 
@@ -41,8 +42,13 @@ func Index(rs []*analysis.Rule) string {
 	for _, r := range rs {
 		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s |\n", r.ID, r.ID, r.Title, r.SAS, r.Severity)
 	}
+	b.WriteString("\n")
+	b.WriteString(peersTable)
 	return b.String()
 }
+
+//go:embed data/peers.md
+var peersTable string
 
 var sasTitles = map[string]string{
 	"SAS-1": "Function event-data injection", "SAS-2": "Broken authentication", "SAS-3": "Insecure serverless deployment configuration",
