@@ -201,6 +201,7 @@ type cache struct {
 	root  *source.Root
 	files map[string]*parsed
 	diags []model.Diagnostic
+	noCgo bool
 }
 
 func (c *cache) get(rel string) (*ir.Module, error) {
@@ -216,6 +217,14 @@ func (c *cache) get(rel string) (*ir.Module, error) {
 		return nil, err
 	}
 	p.mod, p.err = parseFile(rel, src)
+	if errors.Is(p.err, ir.ErrNoCgo) {
+		// Said once per scan, not once per file.
+		if !c.noCgo {
+			c.noCgo = true
+			c.diags = append(c.diags, model.Diagnostic{Pos: model.Pos{File: rel}, Level: model.DiagWarning, Code: "unsupported", Message: ir.ErrNoCgo.Error()})
+		}
+		return nil, p.err
+	}
 	if p.err != nil {
 		c.diags = append(c.diags, model.Diagnostic{Pos: model.Pos{File: rel}, Level: model.DiagInfo, Code: "parse", Message: p.err.Error()})
 		return nil, p.err
