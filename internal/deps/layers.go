@@ -10,11 +10,10 @@ import (
 	"github.com/wardensec/warden/internal/source"
 )
 
-// AttrContentPath is the layer resource attribute that loaders can set to
-// the layer's content directory (relative to the scan root). Until they
-// do, layerDir reads ContentUri (SAM) or layers.<name>.path (Serverless
-// Framework) from the template itself.
-const AttrContentPath = "content_path"
+// AttrContentPath is model.AttrContentPath: the layer's content directory,
+// when the loader knows it. Until loaders set it, layerDir reads ContentUri
+// (SAM) or layers.<name>.path (Serverless Framework) from the template.
+const AttrContentPath = model.AttrContentPath
 
 // layerResource finds the layer resource a function's Layers entry names:
 // by resolved reference, else by logical name.

@@ -41,6 +41,15 @@ func Load(ctx context.Context, root *source.Root, app *model.App) error {
 	}
 	sortPackages(out)
 	app.Packages = append(app.Packages, out...)
+	// The lock files count as scanned input, so the summary and the JSON
+	// report list them with their parse status like templates.
+	for _, file := range sortedKeys(l.files) {
+		app.Files = append(app.Files, &model.File{Path: file, Kind: FormatOf(file).Name, Parsed: true})
+	}
+	for _, file := range sortedKeys(l.failed) {
+		app.Files = append(app.Files, &model.File{Path: file, Kind: FormatOf(file).Name, Parsed: false})
+	}
+	sort.SliceStable(app.Files, func(i, j int) bool { return app.Files[i].Path < app.Files[j].Path })
 	return nil
 }
 

@@ -140,6 +140,9 @@ func TestLoadBrokenLockFileIsADiagnostic(t *testing.T) {
 	if len(app.Diagnostics) != 1 || app.Diagnostics[0].Pos.File != "fn/package-lock.json" || app.Diagnostics[0].Code != "parse" {
 		t.Errorf("diagnostics = %+v", app.Diagnostics)
 	}
+	if len(app.Files) != 1 || app.Files[0].Path != "fn/package-lock.json" || app.Files[0].Parsed || app.Files[0].Kind != "package-lock.json" {
+		t.Errorf("files = %+v, want the lock file listed as not parsed", app.Files)
+	}
 }
 
 func TestTemplateLayerPath(t *testing.T) {

@@ -30,6 +30,12 @@ type Package struct {
 	Vulns []Vuln `json:"vulns,omitempty"`
 }
 
+// AttrContentPath is the layer resource attribute (Resource.Attrs) that
+// loaders set to the directory, relative to the scan root, holding the
+// layer's content (SAM ContentUri, Terraform archive_file source_dir).
+// internal/deps reads it to attribute a layer's packages to its functions.
+const AttrContentPath = "content_path"
+
 // PackageUse ties a package to one function that ships it.
 type PackageUse struct {
 	FunctionID string `json:"function_id"`
