@@ -16,15 +16,29 @@ import (
 // NotAction applied, and AWS managed policies read from embedded data.
 
 // permsCache evaluates each role once per model, however many rules ask.
-var permsCache sync.Map // *model.Role -> *iam.Permissions
+// A Permissions caches answers internally and is not safe for concurrent
+// use, while rules run in parallel: each entry carries its own lock.
+var permsCache sync.Map // *model.Role -> *lockedPerms
 
-func permissionsOf(r *model.Role) *iam.Permissions {
-	if v, ok := permsCache.Load(r); ok {
-		return v.(*iam.Permissions)
+type lockedPerms struct {
+	mu sync.Mutex
+	p  *iam.Permissions
+}
+
+// withPermissions calls fn with the role's evaluated permissions, holding
+// the role's lock.
+func withPermissions(r *model.Role, fn func(*iam.Permissions)) {
+	v, ok := permsCache.Load(r)
+	if !ok {
+		v, _ = permsCache.LoadOrStore(r, &lockedPerms{})
 	}
-	p := iam.Evaluate(r)
-	v, _ := permsCache.LoadOrStore(r, p)
-	return v.(*iam.Permissions)
+	lp := v.(*lockedPerms)
+	lp.mu.Lock()
+	defer lp.mu.Unlock()
+	if lp.p == nil {
+		lp.p = iam.Evaluate(r)
+	}
+	fn(lp.p)
 }
 
 // engineRoles returns the AWS roles that run functions: the rules judge
@@ -150,11 +164,13 @@ var _ = register(&analysis.Rule{
 				continue
 			}
 			var caps []iam.Capability
-			for _, w := range permissionsOf(r).WildcardWrites() {
-				if w.Scopable {
-					caps = append(caps, w.Capability)
+			withPermissions(r, func(pm *iam.Permissions) {
+				for _, w := range pm.WildcardWrites() {
+					if w.Scopable {
+						caps = append(caps, w.Capability)
+					}
 				}
-			}
+			})
 			what, pos, related, ok := capabilitySummary(caps)
 			if !ok {
 				continue
@@ -187,7 +203,9 @@ var _ = register(&analysis.Rule{
 			for _, f := range roleFunctions(p, r.ID) {
 				selfIDs = append(selfIDs, f.ID)
 			}
-			for _, path := range permissionsOf(r).CanEscalate(&iam.Options{SelfIDs: selfIDs}) {
+			var paths []iam.Path
+			withPermissions(r, func(pm *iam.Permissions) { paths = pm.CanEscalate(&iam.Options{SelfIDs: selfIDs}) })
+			for _, path := range paths {
 				if path.Unknown {
 					continue
 				}
@@ -231,7 +249,9 @@ var _ = register(&analysis.Rule{
 			if alreadyAdmin(r) {
 				continue
 			}
-			what, pos, related, ok := capabilitySummary(permissionsOf(r).CanExpose())
+			var caps []iam.Capability
+			withPermissions(r, func(pm *iam.Permissions) { caps = pm.CanExpose() })
+			what, pos, related, ok := capabilitySummary(caps)
 			if !ok {
 				continue
 			}
@@ -257,7 +277,9 @@ var _ = register(&analysis.Rule{
 			if alreadyAdmin(r) {
 				continue
 			}
-			what, pos, related, ok := capabilitySummary(permissionsOf(r).CanExfiltrate())
+			var caps []iam.Capability
+			withPermissions(r, func(pm *iam.Permissions) { caps = pm.CanExfiltrate() })
+			what, pos, related, ok := capabilitySummary(caps)
 			if !ok {
 				continue
 			}
@@ -283,7 +305,9 @@ var _ = register(&analysis.Rule{
 			if alreadyAdmin(r) {
 				continue
 			}
-			what, pos, related, ok := capabilitySummary(permissionsOf(r).CanInvokeAnyFunction())
+			var caps []iam.Capability
+			withPermissions(r, func(pm *iam.Permissions) { caps = pm.CanInvokeAnyFunction() })
+			what, pos, related, ok := capabilitySummary(caps)
 			if !ok {
 				continue
 			}
