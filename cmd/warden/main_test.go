@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -20,18 +21,25 @@ func runCLI(t *testing.T, args ...string) (string, string, int) {
 	defer rootCmd.SetOut(nil)
 	defer rootCmd.SetErr(nil)
 	// Flags keep their values between Execute calls; reset the ones tests use.
-	for _, c := range rootCmd.Commands() {
-		c.Flags().VisitAll(func(f *pflag.Flag) {
-			if sv, ok := f.Value.(pflag.SliceValue); ok {
-				_ = sv.Replace(nil)
-			} else {
-				_ = f.Value.Set(f.DefValue)
-			}
-			f.Changed = false
-		})
-	}
+	resetFlags(rootCmd)
 	code := run(args)
 	return out.String(), errb.String(), code
+}
+
+// resetFlags puts every flag of cmd and its subcommands back to its
+// default, so in-process runs do not leak options into each other.
+func resetFlags(cmd *cobra.Command) {
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			_ = sv.Replace(nil)
+		} else {
+			_ = f.Value.Set(f.DefValue)
+		}
+		f.Changed = false
+	})
+	for _, c := range cmd.Commands() {
+		resetFlags(c)
+	}
 }
 
 func TestScanVulnerableSampleFailsOnHigh(t *testing.T) {
