@@ -14,10 +14,13 @@ import (
 
 	"github.com/wardensec/warden/internal/analysis"
 	"github.com/wardensec/warden/internal/baseline"
+	"github.com/wardensec/warden/internal/code"
 	"github.com/wardensec/warden/internal/config"
+	"github.com/wardensec/warden/internal/deps"
 	"github.com/wardensec/warden/internal/report"
 	"github.com/wardensec/warden/internal/rules"
 	"github.com/wardensec/warden/internal/source"
+	"github.com/wardensec/warden/internal/vulndb"
 )
 
 type scanFlags struct {
@@ -136,6 +139,26 @@ func runScan(ctx context.Context, path string, f scanFlags, stdout, stderr io.Wr
 		return usage(err)
 	}
 	defer root.Close()
+
+	// Function code: event sources, taint flows to sinks, imports.
+	code.Analyze(ctx, root, app)
+	// Dependencies: lock files per function, matched offline against the
+	// cached OSV database. Without one the scan goes on and says how to get it.
+	cacheDir, err := vulndb.CacheDir()
+	if err != nil {
+		return usage(err)
+	}
+	vdb := vulndb.Open(cacheDir)
+	defer vdb.Close()
+	depSum, err := deps.Enrich(ctx, root, app, vdb, deps.Options{})
+	if err != nil {
+		return usage(err)
+	}
+	if !f.quiet && f.format == "text" {
+		for _, n := range depSum.Notes {
+			fmt.Fprintln(stderr, "warden:", n)
+		}
+	}
 
 	all := rules.All()
 	findings := analysis.Run(ctx, app, all, cfg.Analysis, fileLines(root), base)
