@@ -5,6 +5,8 @@ package code
 import (
 	"context"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,7 +92,7 @@ func genJS(n int) string {
 // tree-sitter parse rate and the rate of the whole pipeline (parse, lower
 // to IR, taint analysis), measured in the same run so the ratio holds on a
 // noisy machine.
-func benchLanguage(b *testing.B, file, runtime, handler, src string, lang *ts.Language) {
+func benchLanguage(b *testing.B, file, runtime, handler, src string, rawParse func([]byte) error) {
 	dir := b.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, file), []byte(src), 0o644); err != nil {
 		b.Fatal(err)
@@ -106,7 +108,7 @@ func benchLanguage(b *testing.B, file, runtime, handler, src string, lang *ts.La
 	var parse time.Duration
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		if _, err := tsutil.Parse(lang, []byte(src), func(*ts.Node) {}); err != nil {
+		if err := rawParse([]byte(src)); err != nil {
 			b.Fatal(err)
 		}
 		parse += time.Since(start)
@@ -136,10 +138,60 @@ func benchLanguage(b *testing.B, file, runtime, handler, src string, lang *ts.La
 	b.ReportMetric(float64(parse.Microseconds())/float64(b.N)/1000, "parse-ms/op")
 }
 
+func treeSitter(lang *ts.Language) func([]byte) error {
+	return func(src []byte) error {
+		_, err := tsutil.Parse(lang, src, func(*ts.Node) {})
+		return err
+	}
+}
+
 func BenchmarkPython(b *testing.B) {
-	benchLanguage(b, "big.py", "python3.12", "big.handler", genPython(5000), ts.NewLanguage(tspy.Language()))
+	benchLanguage(b, "big.py", "python3.12", "big.handler", genPython(5000), treeSitter(ts.NewLanguage(tspy.Language())))
 }
 
 func BenchmarkJavaScript(b *testing.B) {
-	benchLanguage(b, "big.js", "nodejs20.x", "big.handler", genJS(5000), ts.NewLanguage(tsjs.Language()))
+	benchLanguage(b, "big.js", "nodejs20.x", "big.handler", genJS(5000), treeSitter(ts.NewLanguage(tsjs.Language())))
+}
+
+// BenchmarkGo compares go/parser alone with the whole Go pipeline.
+func BenchmarkGo(b *testing.B) {
+	benchLanguage(b, "main.go", "go1.x", "main", genGo(5000), func(src []byte) error {
+		_, err := parser.ParseFile(token.NewFileSet(), "main.go", src, parser.SkipObjectResolution)
+		return err
+	})
+}
+
+func genGo(n int) string {
+	var b strings.Builder
+	b.WriteString("package main\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\t\"os/exec\"\n\t\"strings\"\n\n\t\"github.com/aws/aws-lambda-go/events\"\n\t\"github.com/aws/aws-lambda-go/lambda\"\n)\n\n")
+	i := 0
+	for lines := 12; lines < n-12; lines += 17 {
+		fmt.Fprintf(&b, `func helper%[1]d(value string, opts map[string]string) (string, error) {
+	parts := []string{value, "x%[1]d"}
+	data := map[string]string{"k": value}
+	for k, v := range opts {
+		data[k] = v
+	}
+	text := fmt.Sprintf("%%s-%%d", parts[0], %[1]d)
+	switch {
+	case len(text) > 10:
+		text = text[:10]
+	default:
+		text += data["k"]
+	}
+	if text == "" {
+		return "", fmt.Errorf("empty")
+	}
+	return "cmd " + strings.Join(parts, " ") + text, nil
+}
+
+`, i)
+		i++
+	}
+	b.WriteString("func handle(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {\n")
+	for j := 0; j < i; j++ {
+		fmt.Fprintf(&b, "\tr%d, _ := helper%d(event.QueryStringParameters[\"f%d\"], nil)\n\t_ = r%d\n", j, j, j%7, j)
+	}
+	b.WriteString("\texec.Command(\"sh\", \"-c\", r0).Run()\n\treturn events.APIGatewayProxyResponse{StatusCode: 200}, nil\n}\n\nfunc main() { lambda.Start(handle) }\n")
+	return b.String()
 }

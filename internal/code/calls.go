@@ -82,10 +82,18 @@ func (a *analyzer) call(fr *frame, e *env, c *ir.Call) *val {
 			return a.require(fr, s, c.Pos)
 		}
 	}
+	if lambdaStart[q] && len(args) > 0 {
+		a.startGo(args[0], c.Pos)
+		return &val{}
+	}
+	a.outParams(fr, e, c, q, recv, args)
 	if callee != nil && callee.cb && len(args) > 1 {
 		a.checkResponse(args[1], c.Args[1].At())
 	}
 	sc := &sinkCall{q: q, method: method, recv: recv, args: args, kw: kw, pos: c.Pos, call: c, js: fr.mod != nil && fr.mod.js}
+	if fr.mod != nil {
+		sc.lang = fr.mod.ir.Lang
+	}
 	a.checkSinks(sc)
 	out := a.result(sc, callee)
 	a.callbacks(sc)
@@ -107,6 +115,42 @@ type sinkCall struct {
 	pos       model.Pos
 	call      *ir.Call
 	js        bool
+	lang      string
+}
+
+// outParams models Go functions that write their result through a pointer
+// argument: json.Unmarshal(data, &v) makes v carry data's taint.
+func (a *analyzer) outParams(fr *frame, e *env, c *ir.Call, q string, recv *val, args []*val) {
+	from, to := -1, -1
+	var src *val
+	switch q {
+	case "encoding/json.Unmarshal", "encoding/xml.Unmarshal", "gopkg.in/yaml.v3.Unmarshal", "sigs.k8s.io/yaml.Unmarshal":
+		from, to = 0, 1
+	case "fmt.Sscanf", "fmt.Sscan":
+		from, to = 0, 2
+	case "encoding/json.NewDecoder.Decode":
+		src, to = recv, 0
+	default:
+		return
+	}
+	if from >= 0 && from < len(args) {
+		src = args[from]
+	}
+	if src == nil || !src.tainted() {
+		return
+	}
+	for i := to; i < len(c.Args); i++ {
+		v := derive(src)
+		v.parsed = true
+		t := c.Args[i]
+		if u, ok := t.(*ir.Unary); ok && u.Op == "&" {
+			t = u.X
+		}
+		a.assign(fr, e, t, v, nil, c.Pos)
+		if q != "fmt.Sscanf" && q != "fmt.Sscan" {
+			break
+		}
+	}
 }
 
 func (s *sinkCall) arg(i int) *val {
@@ -131,6 +175,8 @@ var cleanCalls = map[string]bool{
 	"uuid.UUID": true, "decimal.Decimal": true, "isinstance": true, "id": true, "type": true,
 	"Number": true, "parseInt": true, "parseFloat": true, "Boolean": true, "Number.parseInt": true,
 	"Number.parseFloat": true, "Date.parse": true, "isNaN": true, "Number.isInteger": true, "Array.isArray": true,
+	"strconv.Atoi": true, "strconv.ParseInt": true, "strconv.ParseUint": true, "strconv.ParseFloat": true,
+	"strconv.ParseBool": true, "github.com/google/uuid.Parse": true,
 }
 
 var cleanMethods = map[string]bool{
@@ -144,6 +190,8 @@ var clearCalls = map[string]classMask{
 	"shlex.quote": mCommand, "pipes.quote": mCommand, "shellescape": mCommand, "shell-quote.quote": mCommand,
 	"shescape.quote": mCommand, "shell-escape": mCommand,
 	"os.path.basename": mPath, "posixpath.basename": mPath, "ntpath.basename": mPath, "path.basename": mPath,
+	"path/filepath.Base": mPath, "path.Base": mPath, "net/url.PathEscape": mPath | mCommand | mSSRF,
+	"net/url.QueryEscape":            mPath | mCommand | mSSRF,
 	"werkzeug.utils.secure_filename": mPath, "secure_filename": mPath, "sanitize-filename": mPath,
 	"encodeURIComponent": mPath | mCommand | mSSRF, "urllib.parse.quote_plus": mPath | mCommand,
 	"psycopg2.sql.Literal": mSQL, "psycopg2.sql.Identifier": mSQL, "mysql.escape": mSQL, "sqlstring.escape": mSQL,
@@ -179,6 +227,16 @@ func (a *analyzer) result(s *sinkCall, callee *val) *val {
 		if v := s.arg(0); v != nil {
 			return v
 		}
+	case q == "fmt.Sprintf" || q == "fmt.Sprint" || q == "fmt.Sprintln":
+		out := derive(s.args...)
+		out.built = true
+		if p, ok := s.arg(0).str(); ok && q == "fmt.Sprintf" {
+			out.prefix, _, _ = strings.Cut(p, "%")
+		}
+		return out
+	case q == "fmt.Errorf" || q == "errors.New":
+		// A constructed error carries its arguments, not exception details.
+		return derive(s.args...)
 	}
 	if mask, ok := clearCalls[q]; ok {
 		return derive(s.args...).clear(mask)
@@ -343,6 +401,10 @@ var dynamoExprKeys = []string{"FilterExpression", "KeyConditionExpression", "Con
 func (a *analyzer) dynamo(s *sinkCall, fields map[string]*val) {
 	for _, k := range dynamoExprKeys {
 		v := fields[k]
+		if v == nil {
+			// Go struct literals arrive with the JSON spelling.
+			v = fields[strings.ToLower(k[:1])+k[1:]]
+		}
 		if v == nil || strings.HasPrefix(v.q, conditionsPrefix) {
 			continue
 		}

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wardensec/warden/internal/code/golang"
 	"github.com/wardensec/warden/internal/code/ir"
 	"github.com/wardensec/warden/internal/code/javascript"
 	"github.com/wardensec/warden/internal/code/python"
@@ -51,7 +52,7 @@ func Analyze(ctx context.Context, root *source.Root, app *model.App) {
 			continue
 		}
 		a := &analyzer{ctx: ctx, cache: c, fn: f, loc: loc, sources: functionSources(f), http: isHTTPFunction(f),
-			mods: map[string]*module{}, memo: map[string]*val{}, seen: map[string]bool{},
+			mods: map[string]*module{}, memo: map[string]*val{}, seen: map[string]bool{}, goMethods: map[string]*funcVal{},
 			sourcesUsed: map[string]bool{}, sinksHit: map[string]bool{}, imports: map[string]bool{}}
 		facts, msg := a.run()
 		if msg != "" {
@@ -88,8 +89,10 @@ func locate(root *source.Root, f *model.Function) (*location, string) {
 		lang = "python"
 	case strings.HasPrefix(rt, "nodejs"):
 		lang = "javascript"
+	case rt == "go1.x" || strings.HasPrefix(rt, "provided"):
+		return locateGo(root, f)
 	case f.Runtime.IsKnown():
-		return nil, "" // Go, Java, .NET, Ruby, custom runtimes: not analysed yet
+		return nil, "" // Java, .NET, Ruby: not analysed yet
 	}
 	h := f.Handler.V
 	modRel, name := splitHandler(h, lang)
@@ -242,6 +245,8 @@ func parseFile(rel string, src []byte) (*ir.Module, error) {
 		return python.Parse(rel, src)
 	case ".ts", ".mts", ".cts":
 		return javascript.Parse(rel, src, true)
+	case ".go":
+		return golang.Parse(rel, src)
 	default:
 		return javascript.Parse(rel, src, false)
 	}
@@ -263,6 +268,9 @@ type analyzer struct {
 	work  int
 	loops int
 
+	goMethods map[string]*funcVal
+	goHandler *funcVal
+
 	flows       []model.CodeFlow
 	seen        map[string]bool
 	sourcesUsed map[string]bool
@@ -271,6 +279,9 @@ type analyzer struct {
 }
 
 func (a *analyzer) run() (*model.CodeFacts, string) {
+	if a.loc.lang == "go" {
+		return a.runGo()
+	}
 	m := a.load(a.loc.file)
 	if m == nil {
 		return nil, ""
@@ -290,6 +301,30 @@ func (a *analyzer) run() (*model.CodeFacts, string) {
 	if facts.Entry.IsZero() {
 		facts.Entry = model.Pos{File: a.loc.file, Line: 1}
 	}
+	a.finish(facts)
+	return facts, ""
+}
+
+// runGo analyses a Go main package from its main function.
+func (a *analyzer) runGo() (*model.CodeFacts, string) {
+	m := a.loadGo(a.loc.file)
+	if m == nil {
+		return nil, ""
+	}
+	facts := &model.CodeFacts{Language: "go"}
+	if main, ok := m.env.get("main"); ok && main.fn != nil {
+		a.callFunc(main.fn, nil, nil, main.fn.fn.Pos)
+	}
+	if a.goHandler == nil {
+		return facts, "no lambda.Start(handler) call found in package main of " + a.loc.file
+	}
+	facts.Entry = a.goHandler.fn.Pos
+	a.finish(facts)
+	return facts, ""
+}
+
+// finish copies what the analysis found into facts.
+func (a *analyzer) finish(facts *model.CodeFacts) {
 	facts.Sources = keys(a.sourcesUsed)
 	facts.Sinks = keys(a.sinksHit)
 	facts.Imports = keys(a.imports)
@@ -301,7 +336,6 @@ func (a *analyzer) run() (*model.CodeFacts, string) {
 		return a.flows[i].Class < a.flows[j].Class
 	})
 	facts.Flows = a.flows
-	return facts, ""
 }
 
 func keys(m map[string]bool) []string {
@@ -446,6 +480,10 @@ func (a *analyzer) importStmt(fr *frame, s *ir.Import, e *env) {
 	if fr.mod != nil {
 		from = fr.mod.ir.Path
 	}
+	if fr.mod != nil && fr.mod.ir.Lang == "go" {
+		a.goImport(s, e)
+		return
+	}
 	js := fr.mod != nil && fr.mod.js
 	if js {
 		v := a.require(fr, s.Module, s.Pos)
@@ -529,4 +567,31 @@ func (a *analyzer) importStmt(fr *frame, s *ir.Import, e *env) {
 			}
 		}
 	}
+}
+
+// locateGo finds a Go function's main package: the code directory (Go
+// handlers name the built executable, not a source file). Custom runtimes
+// are Go only when the directory holds a main package.
+func locateGo(root *source.Root, f *model.Function) (*location, string) {
+	dir := ""
+	switch cp := f.CodePath; {
+	case cp.State == model.Unknown:
+		return nil, ""
+	case !cp.IsKnown():
+		dir = path.Dir(f.Pos.File)
+	default:
+		st, err := root.Stat(cp.V)
+		if err != nil || !st.IsDir() {
+			return nil, ""
+		}
+		dir = cp.V
+	}
+	c := &cache{root: root}
+	if !hasGoMain(c, dir) {
+		if strings.EqualFold(f.Runtime.V, "go1.x") {
+			return nil, fmt.Sprintf("no Go main package in %s; code not analysed", dir)
+		}
+		return nil, ""
+	}
+	return &location{lang: "go", codeDir: dir, file: dir}, ""
 }

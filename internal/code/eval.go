@@ -479,6 +479,11 @@ func (a *analyzer) member(v *val, key string, pos model.Pos) *val {
 	if v.q != "" {
 		return &val{q: v.q + "." + key, taints: v.taints}
 	}
+	if len(a.goMethods) > 0 {
+		if m := a.goMethod(v, key); m != nil {
+			return m
+		}
+	}
 	out := derive(v)
 	out.resp = v.resp
 	return out
@@ -623,6 +628,8 @@ func (a *analyzer) eval(fr *frame, e *env, x ir.Expr) *val {
 		v := a.eval(fr, e, x.Value)
 		a.assign(fr, e, x.Target, v, x.Value, x.Pos)
 		return v
+	case *ir.ErrValue:
+		return &val{taints: []*taint{{err: true, source: "exception", trail: (*step)(nil).add(x.Pos, "error value")}}}
 	case *ir.Opaque:
 		out := &val{}
 		for _, k := range x.Kids {

@@ -1,6 +1,9 @@
 package code
 
-import "strings"
+import (
+	"path"
+	"strings"
+)
 
 // sinkSpec says which arguments of a library function reach a sink.
 type sinkSpec struct {
@@ -60,6 +63,24 @@ var jsSinks = map[string]sinkSpec{
 	"dot.template": spec(ClassSSTI, 0), "doT.template": spec(ClassSSTI, 0),
 }
 
+// goSinks are Go standard library and common module functions, by import
+// path and name.
+var goSinks = map[string]sinkSpec{
+	"os.Open": spec(ClassPath, 0), "os.OpenFile": spec(ClassPath, 0), "os.ReadFile": spec(ClassPath, 0), "os.WriteFile": spec(ClassPath, 0),
+	"os.Create": spec(ClassPath, 0), "os.Remove": spec(ClassPath, 0), "os.RemoveAll": spec(ClassPath, 0), "os.ReadDir": spec(ClassPath, 0),
+	"os.Mkdir": spec(ClassPath, 0), "os.MkdirAll": spec(ClassPath, 0), "os.Rename": spec(ClassPath, 0, 1),
+	"io/ioutil.ReadFile": spec(ClassPath, 0), "io/ioutil.WriteFile": spec(ClassPath, 0), "net/http.ServeFile": spec(ClassPath, 2),
+	"net/http.Get": spec(ClassSSRF, 0), "net/http.Post": spec(ClassSSRF, 0), "net/http.Head": spec(ClassSSRF, 0),
+	"net/http.PostForm": spec(ClassSSRF, 0), "net/http.NewRequest": spec(ClassSSRF, 1), "net/http.NewRequestWithContext": spec(ClassSSRF, 2),
+	"text/template.New.Parse": spec(ClassSSTI, 0), "html/template.New.Parse": spec(ClassSSTI, 0),
+	"text/template.Must.Parse": spec(ClassSSTI, 0), "github.com/yuin/gopher-lua.NewState.DoString": spec(ClassCode, 0),
+	"github.com/robertkrimen/otto.New.Run": spec(ClassCode, 0), "github.com/dop251/goja.New.RunString": spec(ClassCode, 0),
+	"net/http.Error": {class: ClassError, args: []int{1}},
+}
+
+var sqlMethodsGo = map[string]bool{"Query": true, "QueryRow": true, "Exec": true, "Prepare": true, "Raw": true,
+	"QueryContext": true, "QueryRowContext": true, "ExecContext": true, "PrepareContext": true, "Select": true, "Get": true}
+
 var fsPathFuncs = []string{"readFile", "readFileSync", "writeFile", "writeFileSync", "appendFile", "appendFileSync",
 	"createReadStream", "createWriteStream", "unlink", "unlinkSync", "rm", "rmSync", "rmdir", "rmdirSync", "readdir",
 	"readdirSync", "open", "openSync", "mkdir", "mkdirSync", "access", "accessSync", "stat", "statSync", "lstat",
@@ -96,6 +117,9 @@ func (a *analyzer) checkSinks(s *sinkCall) {
 	if s.js {
 		table = jsSinks
 	}
+	if s.lang == "go" {
+		table = goSinks
+	}
 	if sp, ok := table[q]; ok {
 		a.checkSpec(s, q, sp)
 	}
@@ -107,6 +131,10 @@ func (a *analyzer) checkSinks(s *sinkCall) {
 		if v != nil && v.fields != nil {
 			a.dynamo(s, v.fields)
 		}
+	}
+	if s.lang == "go" {
+		a.goSinks(s)
+		return
 	}
 	if !s.js {
 		mod, fn := splitQ(q)
@@ -231,4 +259,48 @@ func splitQ(q string) (mod, fn string) {
 		return "", q
 	}
 	return q[:i], q[i+1:]
+}
+
+// goSinks handles the Go sinks that depend on their arguments: exec.Command
+// through a shell, and database/sql (and sqlx, gorm) queries.
+func (a *analyzer) goSinks(s *sinkCall) {
+	switch s.q {
+	case "os/exec.Command", "os/exec.CommandContext":
+		args := s.args
+		if s.q == "os/exec.CommandContext" && len(args) > 0 {
+			args = args[1:]
+		}
+		if len(args) == 0 {
+			return
+		}
+		prog, _ := args[0].str()
+		if len(args) > 2 && isShell(prog) {
+			if flag, _ := args[1].str(); flag == "-c" {
+				a.report(ClassCommand, s.q+" through "+prog+" -c", s.pos, args[2])
+				return
+			}
+		}
+		a.report(ClassCommand, s.q, s.pos, args[0])
+		return
+	}
+	if s.recv == nil || s.method == "" || s.recv.q != "" && !strings.HasSuffix(s.recv.q, "()") {
+		return
+	}
+	if sqlMethodsGo[s.method] {
+		i := 0
+		if strings.HasSuffix(s.method, "Context") || s.method == "Select" || s.method == "Get" {
+			i = 1
+		}
+		if v := s.arg(i); v != nil && v.fields == nil {
+			a.report(ClassSQL, s.method, s.pos, v)
+		}
+	}
+}
+
+func isShell(p string) bool {
+	switch path.Base(p) {
+	case "sh", "bash", "zsh", "dash", "ash", "ksh":
+		return true
+	}
+	return false
 }

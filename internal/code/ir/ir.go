@@ -22,8 +22,10 @@ type Pos = model.Pos
 // Module is one parsed source file.
 type Module struct {
 	Path string // relative to the scan root, forward slashes
-	Lang string // python, javascript, typescript
-	Body []Stmt
+	Lang string // python, javascript, typescript, go
+	// Package is the Go package clause ("main"); empty for other languages.
+	Package string
+	Body    []Stmt
 	// Lines is the number of lines in the file, for benchmarks and limits.
 	Lines int
 	// Errors are the positions of syntax errors; analysis goes on with what
@@ -51,6 +53,10 @@ type Param struct {
 	Rest    bool // *args, ...rest
 	KwRest  bool // **kwargs
 	Pos     Pos
+	// Type is the declared type as written, when the language has one
+	// ("context.Context", "events.APIGatewayProxyRequest"); Go handlers
+	// are recognised by it.
+	Type string
 }
 
 // Stmt is a statement.
@@ -308,6 +314,10 @@ type Walrus struct {
 	Value  Expr
 }
 
+// ErrValue is an error value returned by a call (Go's `v, err := f()`):
+// it carries exception details the way a caught exception does.
+type ErrValue struct{ Pos Pos }
+
 // Opaque is any other expression; its children are evaluated and their
 // taint flows into the result.
 type Opaque struct {
@@ -315,22 +325,23 @@ type Opaque struct {
 	Kids []Expr
 }
 
-func (e *Name) At() Pos   { return e.Pos }
-func (e *Const) At() Pos  { return e.Pos }
-func (e *Attr) At() Pos   { return e.Pos }
-func (e *Index) At() Pos  { return e.Pos }
-func (e *Call) At() Pos   { return e.Pos }
-func (e *BinOp) At() Pos  { return e.Pos }
-func (e *Unary) At() Pos  { return e.Pos }
-func (e *Format) At() Pos { return e.Pos }
-func (e *Seq) At() Pos    { return e.Pos }
-func (e *Dict) At() Pos   { return e.Pos }
-func (e *Lambda) At() Pos { return e.Pos }
-func (e *Cond) At() Pos   { return e.Pos }
-func (e *Comp) At() Pos   { return e.Pos }
-func (e *Spread) At() Pos { return e.Pos }
-func (e *Walrus) At() Pos { return e.Pos }
-func (e *Opaque) At() Pos { return e.Pos }
+func (e *Name) At() Pos     { return e.Pos }
+func (e *Const) At() Pos    { return e.Pos }
+func (e *Attr) At() Pos     { return e.Pos }
+func (e *Index) At() Pos    { return e.Pos }
+func (e *Call) At() Pos     { return e.Pos }
+func (e *BinOp) At() Pos    { return e.Pos }
+func (e *Unary) At() Pos    { return e.Pos }
+func (e *Format) At() Pos   { return e.Pos }
+func (e *Seq) At() Pos      { return e.Pos }
+func (e *Dict) At() Pos     { return e.Pos }
+func (e *Lambda) At() Pos   { return e.Pos }
+func (e *Cond) At() Pos     { return e.Pos }
+func (e *Comp) At() Pos     { return e.Pos }
+func (e *Spread) At() Pos   { return e.Pos }
+func (e *Walrus) At() Pos   { return e.Pos }
+func (e *Opaque) At() Pos   { return e.Pos }
+func (e *ErrValue) At() Pos { return e.Pos }
 
 // ErrNoCgo is what the front ends return in a build without cgo: the
 // tree-sitter parsers are C, and a scan says so instead of silently

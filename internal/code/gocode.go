@@ -1,0 +1,168 @@
+package code
+
+import (
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/wardensec/warden/internal/code/golang"
+	"github.com/wardensec/warden/internal/code/ir"
+	"github.com/wardensec/warden/internal/model"
+)
+
+// Go functions: the handler is whatever main passes to lambda.Start, and a
+// package (all non-test files of a directory) is one module.
+
+// lambdaStart are the aws-lambda-go entry points whose first argument is
+// the handler.
+var lambdaStart = map[string]bool{
+	"github.com/aws/aws-lambda-go/lambda.Start": true, "github.com/aws/aws-lambda-go/lambda.StartWithOptions": true,
+	"github.com/aws/aws-lambda-go/lambda.StartWithContext": true, "github.com/aws/aws-lambda-go/lambda.StartHandler": true,
+	"github.com/aws/aws-lambda-go/lambda.StartHandlerFunc": true,
+}
+
+// goPackage lists the Go files of a package directory, without tests.
+func (c *cache) goPackage(dir string) []string {
+	entries, err := fs.ReadDir(c.root.FS(), dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.Type().IsRegular() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+			out = append(out, path.Join(dir, n))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// hasGoMain reports whether dir holds a Go main package.
+func hasGoMain(c *cache, dir string) bool {
+	for _, f := range c.goPackage(dir) {
+		src, err := c.root.ReadFile(f)
+		if err == nil && strings.Contains(string(src), "package main") {
+			return true
+		}
+	}
+	return false
+}
+
+// loadGo loads a Go package directory as one module: imports and functions
+// of every file first, then package-level variables.
+func (a *analyzer) loadGo(dir string) *module {
+	key := dir + "/"
+	if m, ok := a.mods[key]; ok {
+		return m
+	}
+	if len(a.mods) >= maxModules {
+		return nil
+	}
+	merged := &ir.Module{Path: key, Lang: "go"}
+	var rest []ir.Stmt
+	for _, f := range a.cache.goPackage(dir) {
+		m, err := a.cache.get(f)
+		if err != nil || m == nil {
+			continue
+		}
+		merged.Lines += m.Lines
+		for _, s := range m.Body {
+			switch s.(type) {
+			case *ir.Import, *ir.FuncDef:
+				merged.Body = append(merged.Body, s)
+			default:
+				rest = append(rest, s)
+			}
+		}
+	}
+	merged.Body = append(merged.Body, rest...)
+	mod := &module{ir: merged, env: newEnv(nil)}
+	a.mods[key] = mod
+	a.block(&frame{mod: mod}, merged.Body, mod.env)
+	// Methods are reachable by name from values of unknown type; a name
+	// declared on two types is ambiguous and left alone.
+	for k, v := range mod.env.vars {
+		if i := strings.IndexByte(k, '.'); i > 0 && v.fn != nil {
+			// The front end writes selectors with the event's JSON
+			// spelling (Body is body), so methods go under that too.
+			name := golang.FieldName(k[i+1:])
+			if _, dup := a.goMethods[name]; dup {
+				a.goMethods[name] = nil
+			} else {
+				a.goMethods[name] = v.fn
+			}
+		}
+	}
+	return mod
+}
+
+// goModule finds the module path and directory of the go.mod governing dir.
+func (a *analyzer) goModule() (modPath, modDir string) {
+	for dir := a.loc.codeDir; ; dir = path.Dir(dir) {
+		if src, err := a.cache.root.ReadFile(path.Join(dir, "go.mod")); err == nil {
+			for _, line := range strings.Split(string(src), "\n") {
+				if f := strings.Fields(line); len(f) == 2 && f[0] == "module" {
+					return strings.Trim(f[1], `"`), dir
+				}
+			}
+			return "", ""
+		}
+		if dir == "." || dir == "/" || dir == "" {
+			return "", ""
+		}
+	}
+}
+
+func (a *analyzer) goImport(s *ir.Import, e *env) {
+	a.imports[s.Module] = true
+	if modPath, modDir := a.goModule(); modPath != "" && (s.Module == modPath || strings.HasPrefix(s.Module, modPath+"/")) {
+		dir := path.Join(modDir, strings.TrimPrefix(strings.TrimPrefix(s.Module, modPath), "/"))
+		if m := a.loadGo(dir); m != nil {
+			e.set(s.Alias, &val{mod: m})
+			return
+		}
+	}
+	e.set(s.Alias, &val{q: s.Module})
+}
+
+// startGo analyses the function passed to lambda.Start with the event in
+// the first parameter that is not a context.Context.
+func (a *analyzer) startGo(h *val, pos model.Pos) {
+	if h == nil || h.fn == nil || a.goHandler != nil {
+		return
+	}
+	a.goHandler = h.fn
+	fn := h.fn.fn
+	var args []*val
+	eventBound := false
+	params := fn.Params
+	if h.fn.self != nil && fn.Method && len(params) > 0 {
+		params = params[1:]
+	}
+	for _, p := range params {
+		switch {
+		case strings.HasSuffix(p.Type, "context.Context"):
+			args = append(args, a.evVal(&evPath{root: "context"}, p.Pos))
+		case !eventBound:
+			args = append(args, a.evVal(&evPath{root: "event"}, p.Pos))
+			eventBound = true
+		default:
+			args = append(args, &val{})
+		}
+	}
+	a.callFunc(h.fn, args, nil, pos)
+}
+
+// goMethod resolves x.name on a value of unknown type to the package's only
+// method of that name.
+func (a *analyzer) goMethod(v *val, name string) *val {
+	fv := a.goMethods[name]
+	if fv == nil {
+		return nil
+	}
+	bound := *fv
+	bound.self = v
+	return &val{fn: &bound}
+}
