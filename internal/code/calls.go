@@ -232,6 +232,7 @@ func (a *analyzer) result(s *sinkCall, callee *val) *val {
 		out.built = true
 		if p, ok := s.arg(0).str(); ok && q == "fmt.Sprintf" {
 			out.prefix, _, _ = strings.Cut(p, "%")
+			out.fixedHead = out.prefix != ""
 		}
 		return out
 	case q == "fmt.Errorf" || q == "errors.New":
@@ -273,6 +274,7 @@ func (a *analyzer) result(s *sinkCall, callee *val) *val {
 			out.built = true
 			if p, ok := s.recv.str(); ok {
 				out.prefix, _, _ = strings.Cut(p, "{")
+				out.fixedHead = out.prefix != ""
 			}
 		case "join", "concat", "replace", "strip", "lstrip", "rstrip", "lower", "upper", "trim", "toLowerCase",
 			"toUpperCase", "decode", "encode", "substring", "slice", "padStart", "padEnd", "title", "capitalize":
@@ -337,6 +339,10 @@ func isStrArg(v *val) bool {
 // after it can change the path but not where the request goes.
 var hostFixedRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+[/?#]`)
 
+// schemeOnlyRE matches a prefix that fixes the scheme but leaves the host
+// open ("https://" + host).
+var schemeOnlyRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*$`)
+
 // report records a flow from v's taints to a sink.
 func (a *analyzer) report(class, sink string, pos model.Pos, v *val) {
 	if v == nil {
@@ -351,7 +357,9 @@ func (a *analyzer) report(class, sink string, pos model.Pos, v *val) {
 	if len(ts) == 0 {
 		return
 	}
-	if class == ClassSSRF && hostFixedRE.MatchString(v.prefix) {
+	if class == ClassSSRF && (hostFixedRE.MatchString(v.prefix) || v.fixedHead && !schemeOnlyRE.MatchString(v.prefix)) {
+		// The request goes to a host the code chose: attacker data is
+		// only in the path or query.
 		return
 	}
 	key := class + "\x00" + pos.String()

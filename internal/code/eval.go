@@ -561,8 +561,11 @@ func (a *analyzer) eval(fr *frame, e *env, x ir.Expr) *val {
 	case *ir.Format:
 		out := &val{built: true}
 		fixed := true
-		for _, p := range x.Parts {
+		for i, p := range x.Parts {
 			v := a.eval(fr, e, p)
+			if i == 0 {
+				out.fixedHead = headFixed(v)
+			}
 			out.taints = addTaints(out.taints, v.taints...)
 			if s, ok := v.str(); ok && fixed {
 				out.prefix += s
@@ -660,8 +663,10 @@ func (a *analyzer) binop(op string, l, r *val) *val {
 		out.built = true
 		if lok && l.lit.Kind == ir.Str {
 			out.prefix = ls + r.prefix
+			out.fixedHead = ls != "" || r.fixedHead
 		} else {
 			out.prefix = l.prefix
+			out.fixedHead = headFixed(l)
 		}
 		return out
 	case "%":
@@ -669,6 +674,7 @@ func (a *analyzer) binop(op string, l, r *val) *val {
 		if s, ok := l.str(); ok && l.lit.Kind == ir.Str {
 			out.built = true
 			out.prefix, _, _ = strings.Cut(s, "%")
+			out.fixedHead = out.prefix != ""
 		}
 		return out
 	case "and", "or", "&&", "||", "??":

@@ -107,6 +107,10 @@ type val struct {
 	seq    bool   // a list/tuple/array literal
 	built  bool   // a string built by concatenation or formatting
 	prefix string // known constant prefix of a string
+	// fixedHead is set when the string is known not to start with
+	// attacker data (it starts with a constant or a configured value), so
+	// a tainted tail cannot choose a URL's scheme and host.
+	fixedHead bool
 	parsed bool   // parsed from JSON: may be an object, not a string
 	resp   bool   // an HTTP response object (Express res)
 	cb     bool   // the Lambda callback
@@ -249,6 +253,7 @@ func join(a, b *val) *val {
 	out.seq = a.seq && b.seq
 	out.built = a.built || b.built
 	out.prefix = commonPrefix(a.prefix, b.prefix)
+	out.fixedHead = a.fixedHead && b.fixedHead
 	out.parsed = a.parsed || b.parsed
 	out.resp = a.resp || b.resp
 	out.cb = a.cb || b.cb
@@ -416,4 +421,18 @@ func joinEnvs(base *env, es ...*env) *env {
 // nothing to what it is joined with.
 func inert(v *val) bool {
 	return len(v.taints) == 0 && v.fn == nil && v.mod == nil && v.q == "" && len(v.fields) == 0
+}
+
+// headFixed reports whether a string built with v at its start starts with
+// something other than attacker data: a non-empty constant, a configured
+// value (environment, constant table), or a string that itself has a
+// fixed head.
+func headFixed(v *val) bool {
+	if v == nil {
+		return false
+	}
+	if s, ok := v.str(); ok {
+		return s != ""
+	}
+	return v.fixedHead || len(v.attacker(ClassSSRF)) == 0 && v.lit == nil
 }

@@ -10,4 +10,7 @@ exports.handler = async (event) => {
   // Negative cases.
   await axios.get(`https://hooks.example.com/notify/${encodeURIComponent(msg.id)}`);
   await fetch('https://hooks.example.com/ping');
+  await fetch(process.env.HOOKS_URL + '/notify/' + msg.id); // configured host
+  await fetch(`${process.env.HOOKS_URL}/notify/${msg.id}`); // configured host
+  await fetch(`https://${msg.tenant}.example.com/notify`); // want "WAR-INJ-005"
 };

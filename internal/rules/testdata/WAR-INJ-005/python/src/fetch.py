@@ -1,7 +1,10 @@
 import json
+import os
 import urllib.request
 
 import requests
+
+API_BASE = os.environ.get("API_BASE", "https://api.example.com")
 
 
 def handler(event, context):
@@ -16,4 +19,8 @@ def handler(event, context):
     requests.get(f"https://api.example.com/users/{body['id']}", timeout=5)
     requests.get("https://api.example.com/search?q=" + body["q"], timeout=5)
     requests.get("https://api.example.com/health", timeout=5)
+    requests.get(os.environ["API_URL"] + "/users/" + body["id"], timeout=5)  # configured host
+    requests.get(f"{API_BASE}/orders/{body['id']}", timeout=5)  # configured host
+    requests.get("https://" + body["tenant"] + ".example.com/x", timeout=5)  # want "WAR-INJ-005"
+    requests.get("%s/items" % body["base"], timeout=5)  # want "WAR-INJ-005"
     return {"statusCode": 200}
