@@ -111,9 +111,9 @@ type val struct {
 	// attacker data (it starts with a constant or a configured value), so
 	// a tainted tail cannot choose a URL's scheme and host.
 	fixedHead bool
-	parsed bool   // parsed from JSON: may be an object, not a string
-	resp   bool   // an HTTP response object (Express res)
-	cb     bool   // the Lambda callback
+	parsed    bool // parsed from JSON: may be an object, not a string
+	resp      bool // an HTTP response object (Express res)
+	cb        bool // the Lambda callback
 }
 
 type evPath struct {
