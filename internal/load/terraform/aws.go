@@ -29,6 +29,8 @@ func (m *module) extract(in *inst) {
 		in.lambdaFunction()
 	case t == "aws_lambda_function_url":
 		in.functionURL()
+	case t == "aws_lambda_layer_version":
+		in.layerVersion()
 	case t == "aws_lambda_permission":
 		in.lambdaPermission()
 	case t == "aws_lambda_event_source_mapping":
@@ -232,6 +234,42 @@ func (in *inst) notFound(what string, v model.Value) {
 
 // codePath resolves a path argument, relative to the root module as
 // Terraform does, refusing paths that leave the scanned root.
+// localCode resolves a "filename" argument to the code in the repository:
+// the directory or file that a data "archive_file" zips, else the file itself.
+func (in *inst) localCode(b body) model.Value {
+	m := in.m
+	if fa := b.attr("filename"); fa != nil {
+		for _, t := range fa.Expr.Variables() {
+			if t.RootName() == "data" && len(t) >= 3 && attrName(t[1]) == "archive_file" {
+				if ar := m.byAddr["data.archive_file."+attrName(t[2])]; ar != nil {
+					src := ar.a("source_dir")
+					if src.IsAbsent() {
+						src = ar.a("source_file")
+					}
+					if src.IsSet() {
+						return in.codePath(src)
+					}
+				}
+			}
+		}
+	}
+	return in.codePath(in.a("filename"))
+}
+
+// layerVersion models aws_lambda_layer_version, so that functions' layers
+// resolve to it and its content directory (where the archive comes from a
+// local directory) is scanned for the packages it ships.
+func (in *inst) layerVersion() {
+	r := in.newResource(model.KindLayer, model.AWS)
+	b := in.rb.body
+	if b.attr("filename") != nil {
+		if v := in.localCode(b); v.IsKnown() {
+			r.SetAttr(model.AttrContentPath, v)
+		}
+	}
+	in.nameIt(in.a("layer_name"))
+}
+
 func (in *inst) codePath(v model.Value) model.Value {
 	if !v.IsKnown() {
 		return v
@@ -250,7 +288,7 @@ func (in *inst) codePath(v model.Value) model.Value {
 }
 
 func (in *inst) lambdaFunction() {
-	m, l := in.m, in.m.l
+	l := in.m.l
 	b := in.rb.body
 	f := in.newFunction(model.AWS)
 	f.FunctionName = in.a("function_name")
@@ -290,23 +328,7 @@ func (in *inst) lambdaFunction() {
 	// object or a container image.
 	switch {
 	case b.attr("filename") != nil:
-		fa := b.attr("filename")
-		for _, t := range fa.Expr.Variables() {
-			if t.RootName() == "data" && len(t) >= 3 && attrName(t[1]) == "archive_file" {
-				if ar := m.byAddr["data.archive_file."+attrName(t[2])]; ar != nil {
-					src := ar.a("source_dir")
-					if src.IsAbsent() {
-						src = ar.a("source_file")
-					}
-					if src.IsSet() {
-						f.CodePath = in.codePath(src)
-					}
-				}
-			}
-		}
-		if f.CodePath.IsAbsent() {
-			f.CodePath = in.codePath(in.a("filename"))
-		}
+		f.CodePath = in.localCode(b)
 	case b.attr("s3_bucket") != nil:
 		v := in.a("s3_bucket")
 		pos := v.Pos
