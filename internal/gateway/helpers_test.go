@@ -272,16 +272,22 @@ func raw(t *testing.T, addr, payload string) string {
 	return string(b)
 }
 
+// statusCodes parses the responses in resp, in order, until the bytes no
+// longer form a response.
 func statusCodes(resp string) []int {
 	var out []int
-	for _, line := range strings.Split(resp, "\r\n") {
-		if strings.HasPrefix(line, "HTTP/1.1 ") && len(line) >= 12 {
-			if n, err := strconv.Atoi(line[9:12]); err == nil {
-				out = append(out, n)
-			}
+	br := bufio.NewReader(strings.NewReader(resp))
+	for {
+		r, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return out
 		}
+		out = append(out, r.StatusCode)
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			return out
+		}
+		r.Body.Close()
 	}
-	return out
 }
 
 func gz(s string) []byte {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/wardensec/warden/internal/gateway/auditrec"
 	"github.com/wardensec/warden/internal/gateway/deception"
+	"github.com/wardensec/warden/internal/gateway/framing"
 	"github.com/wardensec/warden/internal/gateway/metrics"
 )
 
@@ -147,7 +148,18 @@ func (g *Gateway) Metrics() *metrics.Metrics { return g.metrics }
 
 // ServeHTTP dispatches to the current generation. A request holds its
 // generation until it ends, so a reload never closes a stage under it.
+//
+// A request on a checked TLS connection gets its TLS state back (net/http
+// cannot see it through the wrapper), and the stand-in for a head the
+// listener refused is turned back into the refused request line, marked for
+// the limits stage to answer.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.TLS == nil {
+		if st := framing.TLSState(r); st != nil {
+			r.TLS = st
+		}
+	}
+	r = framing.Mark(r)
 	for {
 		gen := g.cur.Load()
 		if gen.acquire() {
@@ -265,6 +277,7 @@ func (g *Gateway) newServer(l Listener, cfg *Config) (*http.Server, error) {
 		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    g.cur.Load().limits.MaxHeaderBytes(),
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
+		ConnContext:       framing.ConnContext,
 	}
 	h2 := l.HTTP2 == nil || *l.HTTP2
 	var protos http.Protocols
@@ -295,6 +308,10 @@ func (g *Gateway) newServer(l Listener, cfg *Config) (*http.Server, error) {
 			tc.ClientCAs = pool
 			tc.ClientAuth = tls.VerifyClientCertIfGiven
 		}
+		tc.NextProtos = []string{"http/1.1"}
+		if h2 {
+			tc.NextProtos = []string{"h2", "http/1.1"}
+		}
 		srv.TLSConfig = tc
 	} else {
 		protos.SetUnencryptedHTTP2(l.HTTP2 != nil && *l.HTTP2)
@@ -317,13 +334,18 @@ func (g *Gateway) Serve(ctx context.Context) error {
 		}
 		g.servers = append(g.servers, srv)
 		ln := g.listeners[l.Name]
+		// HTTP/1.x framing is checked below net/http, which would
+		// otherwise normalise ambiguous requests before any handler sees
+		// them; the TLS variant terminates TLS itself to see the
+		// plaintext.
+		fo := framing.Options{MaxHeaderBytes: srv.MaxHeaderBytes, HandshakeTimeout: srv.ReadHeaderTimeout}
+		if srv.TLSConfig != nil {
+			ln = framing.NewTLSListener(ln, srv.TLSConfig, fo)
+		} else {
+			ln = framing.NewListener(ln, fo)
+		}
 		go func() {
-			var err error
-			if srv.TLSConfig != nil {
-				err = srv.ServeTLS(ln, "", "")
-			} else {
-				err = srv.Serve(ln)
-			}
+			err := srv.Serve(ln)
 			if !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("gateway: listener %s: %w", l.Name, err)
 			}

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/wardensec/warden/internal/gateway/confpath"
+	"github.com/wardensec/warden/internal/gateway/framing"
 	"github.com/wardensec/warden/internal/gateway/reqctx"
 )
 
@@ -127,9 +128,13 @@ func (m *Middleware) MaxHeaderBytes() int { return m.cfg.MaxHeaderBytes }
 // answers 400 to differing duplicate Content-Length values, 501 to any
 // Transfer-Encoding other than a single "chunked", and when both
 // Transfer-Encoding and Content-Length arrive it drops Content-Length (RFC
-// 9112 §6.3) and reads the chunked body. The checks here catch what survives
-// that, for example from another server or protocol feeding this handler, so
-// that the gateway never forwards a request whose length is ambiguous.
+// 9112 §6.3) and reads the chunked body. Because it normalises them, the
+// gateway's listeners check each head below net/http (package framing) and
+// hand over a stand-in request for a refused one; it is answered here, so
+// that the refusal has the gateway's error shape and its audit record. The
+// checks on the parsed request catch what survives, for example from
+// another server or protocol feeding this handler, so that the gateway never
+// forwards a request whose length is ambiguous.
 func (m *Middleware) Outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if status, reason, msg := m.framing(r); status != 0 {
@@ -156,6 +161,11 @@ func (m *Middleware) Outer(next http.Handler) http.Handler {
 }
 
 func (m *Middleware) framing(r *http.Request) (int, string, string) {
+	// The listener's wrapper refused this head before net/http could
+	// normalise it (package framing); this request stands in for it.
+	if rej := framing.FromContext(r.Context()); rej != nil {
+		return http.StatusBadRequest, "limits." + rej.Reason, rej.Message()
+	}
 	cls := r.Header.Values("Content-Length")
 	if len(cls) > 1 {
 		return http.StatusBadRequest, "limits.framing.duplicate_length", "ambiguous request framing"
