@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -78,6 +79,30 @@ func TestTLSListener(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.ProtoMajor != 1 {
 		t.Errorf("HTTP/1.1: %d %s", resp.StatusCode, resp.Proto)
+	}
+	// HTTP/1.1 over TLS runs through the framing wrapper, which hides the
+	// *tls.Conn from net/http; the handlers still see the TLS state.
+	if hsts := resp.Header.Get("Strict-Transport-Security"); hsts == "" {
+		t.Error("HTTP/1.1 over TLS: no HSTS, the request lost its TLS state")
+	}
+	// Ambiguous framing inside TLS is refused like on plaintext.
+	before := up.hits.Load()
+	tc, err := tls.Dial("tcp", rn.addr, &tls.Config{RootCAs: pool, NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	_ = tc.SetDeadline(time.Now().Add(20 * time.Second)) // safety net, not an assertion
+	body := "0\r\n\r\nGET /admin HTTP/1.1\r\nHost: x\r\n\r\n"
+	if _, err := tc.Write([]byte("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + itoa(len(body)) + "\r\nTransfer-Encoding: chunked\r\n\r\n" + body)); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := io.ReadAll(tc)
+	if codes := statusCodes(string(all)); len(codes) != 1 || codes[0] != 400 {
+		t.Errorf("CL.TE over TLS: responses %v\n%s", codes, all)
+	}
+	if got := up.hits.Load() - before; got != 0 {
+		t.Errorf("upstream saw %d requests", got)
 	}
 }
 
