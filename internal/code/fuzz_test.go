@@ -26,14 +26,16 @@ func analyzeSource(t testing.TB, root *source.Root, file, lang string, src []byt
 	if parsedMod.err != nil {
 		t.Fatal(parsedMod.err)
 	}
-	f := &model.Function{ID: "f", Name: "f", Provider: model.AWS,
-		Triggers: []*model.Trigger{{Kind: model.TriggerHTTP}, {Kind: model.TriggerQueue}}}
 	c := &cache{root: root, files: map[string]*parsed{file: parsedMod}}
-	a := &analyzer{ctx: context.Background(), cache: c, fn: f, loc: &location{lang: lang, codeDir: ".", file: file, name: "handler"},
-		sources: functionSources(f), http: true, mods: map[string]*module{}, memo: map[string]*val{}, seen: map[string]bool{},
-		sourcesUsed: map[string]bool{}, sinksHit: map[string]bool{}, imports: map[string]bool{}}
+	a := newAnalyzer(context.Background(), c, testFunction(), &location{lang: lang, codeDir: ".", file: file, name: "handler"})
 	facts, _ := a.run()
 	return facts
+}
+
+// testFunction is a function behind an HTTP route and a queue.
+func testFunction() *model.Function {
+	return &model.Function{ID: "f", Name: "f", Provider: model.AWS,
+		Triggers: []*model.Trigger{{Kind: model.TriggerHTTP}, {Kind: model.TriggerQueue}}}
 }
 
 // FuzzAnalyzePython checks that parsing, lowering and taint analysis never

@@ -1,0 +1,56 @@
+// Code generated from shared/data/iam/sdk-to-iam-map.json, which is
+// iann0036/iamlive iamlivecore/map.json (MIT, (c) 2021 Ian Mckay): the
+// service prefixes of its sdk_method_iam_mappings. Regenerate with it.
+
+package code
+
+// sdkServices are the AWS SDK service names that the SDK-to-IAM map keys
+// its methods by ("S3" in "S3.GetObject").
+var sdkServices = []string{
+	"ACM", "ACMPCA", "APIGateway", "AccessAnalyzer", "Account", "AlexaForBusiness", "Amp", "Amplify",
+	"AmplifyBackend", "AmplifyUIBuilder", "ApiGatewayManagementApi", "ApiGatewayV2", "AppConfig",
+	"AppConfigData", "AppIntegrations", "AppMesh", "AppRunner", "AppStream", "AppSync", "Appflow",
+	"ApplicationAutoScaling", "ApplicationCostProfiler", "ApplicationInsights", "Athena", "AuditManager",
+	"AugmentedAIRuntime", "AutoScaling", "AutoScalingPlans", "Backup", "BackupGateway", "Batch",
+	"Billingconductor", "Braket", "Budgets", "CUR", "Chime", "ChimeSDKIdentity", "ChimeSDKMeetings",
+	"ChimeSDKMessaging", "Cloud9", "CloudControl", "CloudDirectory", "CloudFormation", "CloudFront", "CloudHSM",
+	"CloudHSMV2", "CloudSearch", "CloudSearchDomain", "CloudTrail", "CloudWatch", "CloudWatchEvents",
+	"CloudWatchLogs", "CodeArtifact", "CodeBuild", "CodeCommit", "CodeDeploy", "CodeGuruProfiler",
+	"CodeGuruReviewer", "CodePipeline", "CodeStar", "CodeStarNotifications", "CodeStarconnections",
+	"CognitoIdentity", "CognitoIdentityServiceProvider", "CognitoSync", "Comprehend", "ComprehendMedical",
+	"ComputeOptimizer", "ConfigService", "Connect", "ConnectCampaigns", "ConnectContactLens", "CostExplorer",
+	"CustomerProfiles", "DAX", "DLM", "DMS", "DataBrew", "DataExchange", "DataPipeline", "DataSync",
+	"Detective", "DevOpsGuru", "DeviceFarm", "DirectConnect", "DirectoryService", "Discovery", "DocDB", "Drs",
+	"DynamoDB", "DynamoDBStreams", "EBS", "EC2", "EC2InstanceConnect", "ECR", "ECRPUBLIC", "ECS", "EFS", "EKS",
+	"ELB", "ELBv2", "EMR", "EMRcontainers", "ES", "ElastiCache", "ElasticBeanstalk", "ElasticInference",
+	"ElasticTranscoder", "EventBridge", "Evidently", "FMS", "FSx", "Finspace", "Finspacedata", "Firehose",
+	"Fis", "ForecastQueryService", "ForecastService", "FraudDetector", "GameLift", "GameSparks", "Glacier",
+	"GlobalAccelerator", "Glue", "Grafana", "Greengrass", "GreengrassV2", "GroundStation", "GuardDuty",
+	"Health", "HealthLake", "Honeycode", "IAM", "IVS", "IdentityStore", "Imagebuilder", "ImportExport",
+	"Inspector", "Inspector2", "IoT1ClickDevicesService", "IoT1ClickProjects", "IoTAnalytics", "IoTEvents",
+	"IoTEventsData", "IoTFleetHub", "IoTJobsDataPlane", "IoTSecureTunneling", "IoTSiteWise", "IoTThingsGraph",
+	"IoTTwinMaker", "IoTWireless", "Iot", "IotData", "IotDeviceAdvisor", "Ivschat", "KMS", "Kafka",
+	"KafkaConnect", "Kendra", "Kinesis", "KinesisAnalytics", "KinesisAnalyticsV2", "KinesisVideo",
+	"KinesisVideoArchivedMedia", "KinesisVideoMedia", "KinesisVideoSignalingChannels", "LakeFormation",
+	"Lambda", "LexModelBuildingService", "LexModelsV2", "LexRuntime", "LexRuntimeV2", "LicenseManager",
+	"Lightsail", "Location", "LookoutEquipment", "LookoutMetrics", "LookoutVision", "M2", "MQ", "MTurk", "MWAA",
+	"MachineLearning", "Macie", "Macie2", "ManagedBlockchain", "MarketplaceCatalog",
+	"MarketplaceCommerceAnalytics", "MarketplaceEntitlementService", "MarketplaceMetering", "MediaConnect",
+	"MediaConvert", "MediaLive", "MediaPackage", "MediaPackageVod", "MediaStore", "MediaStoreData",
+	"MediaTailor", "MemoryDB", "Mgn", "MigrationHub", "MigrationHubConfig", "MigrationHubRefactorSpaces",
+	"MigrationHubStrategy", "Mobile", "MobileAnalytics", "Neptune", "NetworkFirewall", "NetworkManager",
+	"Nimble", "OpenSearch", "OpsWorks", "OpsWorksCM", "Organizations", "Outposts", "PI", "Panorama",
+	"Personalize", "PersonalizeEvents", "PersonalizeRuntime", "Pinpoint", "PinpointEmail", "PinpointSMSVoice",
+	"Polly", "Pricing", "PrivateNetworks", "Proton", "QLDB", "QLDBSession", "QuickSight", "RAM", "RDS",
+	"RDSDataService", "RUM", "Rbin", "Redshift", "RedshiftData", "Rekognition", "Resiliencehub",
+	"ResourceGroups", "ResourceGroupsTaggingAPI", "RoboMaker", "RolesAnywhere", "Route53", "Route53Domains",
+	"Route53RecoveryCluster", "Route53RecoveryControlConfig", "Route53RecoveryReadiness", "Route53Resolver",
+	"S3", "S3Control", "S3Outposts", "SES", "SESV2", "SMS", "SNS", "SQS", "SSM", "SSMContacts", "SSMIncidents",
+	"SSOAdmin", "STS", "SWF", "SageMaker", "SageMakerFeatureStoreRuntime", "SageMakerRuntime", "SagemakerEdge",
+	"SavingsPlans", "Schemas", "SecretsManager", "SecurityHub", "ServerlessApplicationRepository",
+	"ServiceCatalog", "ServiceCatalogAppRegistry", "ServiceDiscovery", "ServiceQuotas", "Shield", "Signer",
+	"SimpleDB", "SnowDeviceManagement", "Snowball", "StepFunctions", "StorageGateway", "Support", "Synthetics",
+	"Textract", "TimestreamQuery", "TimestreamWrite", "TranscribeService", "Transfer", "Translate", "VoiceID",
+	"WAF", "WAFRegional", "WAFV2", "WellArchitected", "Wisdom", "WorkDocs", "WorkLink", "WorkMail",
+	"WorkMailMessageFlow", "WorkSpaces", "WorkSpacesWeb", "XRay",
+}
