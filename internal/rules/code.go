@@ -26,8 +26,9 @@ func injection(id, class, title, cwe, doc, fix, example string) *analysis.Rule {
 			"Cognito attributes) through assignments, string building, containers and calls into the project's own functions and modules. " +
 			"The severity follows the trigger: a public unauthenticated route is critical, an authenticated one high, a queue, bucket or stream medium, " +
 			"a schedule low. Each finding carries the path from source to sink.",
-		Fix:        fix,
-		Examples:   []analysis.Example{{Framework: model.SAM, Code: example}},
+		Fix: fix,
+		// The fix is in the function's code, the same whatever deploys it.
+		Examples:   codeExamples(example),
 		Frameworks: allFrameworks,
 		Run:        func(p *analysis.Pass) { reportFlows(p, class) },
 	})
@@ -82,10 +83,16 @@ var _ = register(&analysis.Rule{
 		"which makes the next attack easier. Only functions behind HTTP routes or function URLs are checked; a public unauthenticated route rates medium, " +
 		"an authenticated one low.",
 	Fix:        "Log the exception (it reaches CloudWatch Logs) and return a generic message with a request ID the caller can quote.",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "# app.py\nexcept Exception:\n    logger.exception(\"order failed\")\n    return {\"statusCode\": 500, \"body\": json.dumps({\"message\": \"internal error\", \"requestId\": context.aws_request_id})}"}},
+	Examples:   codeExamples("# app.py\nexcept Exception:\n    logger.exception(\"order failed\")\n    return {\"statusCode\": 500, \"body\": json.dumps({\"message\": \"internal error\", \"requestId\": context.aws_request_id})}"),
 	Frameworks: allFrameworks,
 	Run:        func(p *analysis.Pass) { reportFlows(p, code.ClassError) },
 })
+
+// codeExamples shows a code fix for each format family: the handler's code
+// is the same whichever template deploys it.
+func codeExamples(code string) []analysis.Example {
+	return []analysis.Example{{Framework: model.SAM, Code: code}, {Framework: model.Serverless, Code: code}, {Framework: model.Terraform, Code: code}}
+}
 
 // reportFlows reports every flow of one class, rated by the function's most
 // exposed trigger through which the source is attacker-controlled.

@@ -26,7 +26,7 @@ func TestInjectionSeverityAndFlows(t *testing.T) {
 	}
 	want := map[string]analysis.Severity{"Public": analysis.Critical, "Uploads": analysis.Medium, "Jobs": analysis.Medium, "Nightly": analysis.Low}
 	seen := map[string]bool{}
-	for _, f := range run("python", "WAR-INJ-001") {
+	for _, f := range run("sam-python", "WAR-INJ-001") {
 		name := f.FunctionID[strings.LastIndex(f.FunctionID, "#")+1:]
 		if w, ok := want[name]; ok && f.Severity != w {
 			t.Errorf("%s: %s severity %s, want %s", f.Pos, name, f.Severity, w)
@@ -52,13 +52,13 @@ func TestInjectionSeverityAndFlows(t *testing.T) {
 		}
 	}
 	// IAM-authorized route: high.
-	for _, f := range run("node", "WAR-INJ-001") {
+	for _, f := range run("serverless-node", "WAR-INJ-001") {
 		if strings.HasSuffix(f.FunctionID, "api") && f.Severity != analysis.High {
 			t.Errorf("%s: authenticated route severity %s, want high", f.Pos, f.Severity)
 		}
 	}
 	// Cross-file flow: the path goes through the helper module's parameter.
-	for _, f := range run("python", "WAR-INJ-001") {
+	for _, f := range run("sam-python", "WAR-INJ-001") {
 		if f.Pos.File != "src/lib/shell.py" || f.Pos.Line != 9 {
 			continue
 		}
@@ -71,7 +71,7 @@ func TestInjectionSeverityAndFlows(t *testing.T) {
 		}
 	}
 	// Error disclosure: medium on a public route.
-	for _, f := range run("python", "WAR-ERR-001") {
+	for _, f := range run("sam-python", "WAR-ERR-001") {
 		if f.Severity != analysis.Medium {
 			t.Errorf("%s: public error disclosure severity %s, want medium", f.Pos, f.Severity)
 		}
