@@ -38,6 +38,9 @@ type App struct {
 	Diagnostics []Diagnostic  `json:"diagnostics"`
 	// Packages are the third-party packages functions ship (internal/deps).
 	Packages []*Package `json:"packages,omitempty"`
+	// Secrets are hard-coded secrets found in code and configuration files
+	// (internal/secrets), redacted.
+	Secrets []*SecretHit `json:"secrets,omitempty"`
 }
 
 // File is one file that discovery looked at, and what became of it.
@@ -464,6 +467,7 @@ func (a *App) Merge(other *App) {
 	a.Inputs = append(a.Inputs, other.Inputs...)
 	a.Diagnostics = append(a.Diagnostics, other.Diagnostics...)
 	a.Packages = append(a.Packages, other.Packages...)
+	a.Secrets = append(a.Secrets, other.Secrets...)
 }
 
 // Sort puts every list in a deterministic order, so that output does not
@@ -489,6 +493,13 @@ func (a *App) Sort() {
 			return x.To < y.To
 		}
 		return x.Kind < y.Kind
+	})
+	sort.SliceStable(a.Secrets, func(i, j int) bool {
+		x, y := a.Secrets[i], a.Secrets[j]
+		if x.Pos != y.Pos {
+			return x.Pos.Less(y.Pos)
+		}
+		return x.Detector < y.Detector
 	})
 	sort.SliceStable(a.Diagnostics, func(i, j int) bool {
 		x, y := a.Diagnostics[i], a.Diagnostics[j]
