@@ -101,6 +101,9 @@ func (a *analyzer) stmt(fr *frame, s ir.Stmt, e *env) *env {
 			outs = append(outs, a.block(fr, s.Else, body))
 		}
 		for _, c := range s.Catches {
+			if c.All && !handles(c.Body) {
+				a.swallowed(c.Pos)
+			}
 			ce := start.clone()
 			if c.Name != nil {
 				ev := &val{taints: []*taint{{err: true, source: "exception", trail: (*step)(nil).add(c.Pos, "exception caught")}}}

@@ -46,11 +46,11 @@ func TestVulnerableCodeSample(t *testing.T) {
 	dir := filepath.Join("..", "..", "examples", "vulnerable-code")
 	app, findings, _ := scanDir(t, dir)
 	want := map[string]string{
-		"WAR-INJ-003 orders/app.py:23":       "critical",
-		"WAR-INJ-003 orders/app.py:26":       "critical",
-		"WAR-ERR-001 orders/app.py:30":       "medium",
-		"WAR-INJ-001 orders/app.py:36":       "critical",
-		"WAR-INJ-005 orders/app.py:38":       "critical",
+		"WAR-INJ-003 orders/app.py:25":       "critical",
+		"WAR-INJ-003 orders/app.py:28":       "critical",
+		"WAR-ERR-001 orders/app.py:33":       "medium",
+		"WAR-INJ-001 orders/app.py:39":       "critical",
+		"WAR-INJ-005 orders/app.py:41":       "critical",
 		"WAR-INJ-007 orders/reports.py:7":    "critical",
 		"WAR-INJ-004 thumbnails/index.js:15": "medium",
 		"WAR-INJ-001 thumbnails/index.js:17": "medium",
@@ -137,13 +137,15 @@ func TestVulnerableCodeSample(t *testing.T) {
 
 // The other bundled samples: the secure twin and the dependency sample must
 // stay clean; the IaC sample's code has exactly its planted flaws (an
-// exception text returned by the API, an SQS body in os.system).
+// exception text returned by the API and not logged, an SQS body in
+// os.system).
 func TestOtherSamplesCodeFindings(t *testing.T) {
 	want := map[string][]string{
 		"secure":          nil,
 		"vulnerable-deps": nil,
 		"vulnerable": {
 			"WAR-ERR-001 sam/src/app.py:15", "WAR-ERR-001 serverless/src/app.py:15",
+			"WAR-ERR-002 sam/src/app.py:14", "WAR-ERR-002 serverless/src/app.py:14",
 			"WAR-INJ-001 sam/src/app.py:24", "WAR-INJ-001 serverless/src/app.py:24",
 		},
 	}

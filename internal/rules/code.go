@@ -94,6 +94,22 @@ func codeExamples(code string) []analysis.Example {
 	return []analysis.Example{{Framework: model.SAM, Code: code}, {Framework: model.Serverless, Code: code}, {Framework: model.Terraform, Code: code}}
 }
 
+var _ = register(&analysis.Rule{
+	ID:       "WAR-ERR-002",
+	Title:    "Errors are swallowed without logging",
+	SAS:      "SAS-5",
+	CWE:      []string{"CWE-390"},
+	Severity: analysis.Low,
+	Doc: "A catch-all handler (`except Exception: pass`, `except: return None`, `catch (e) {}`) that neither logs, reports nor re-raises " +
+		"hides failures and attack attempts from monitoring: nothing reaches CloudWatch Logs, metrics or alarms, and the function reports success. " +
+		"Only handlers in code reachable from a function's handler are checked; a handler that calls anything named like logging, reporting or " +
+		"re-raising counts as handled.",
+	Fix:        "Log the exception with its stack trace (logger.exception, console.error) before returning, or let it propagate so that Lambda records the failure and retries or dead-letters the event.",
+	Examples:   codeExamples("# app.py\nexcept Exception:\n    logger.exception(\"processing record %s failed\", record[\"messageId\"])\n    raise"),
+	Frameworks: allFrameworks,
+	Run:        func(p *analysis.Pass) { reportFlows(p, code.ClassSwallow) },
+})
+
 // reportFlows reports every flow of one class, rated by the function's most
 // exposed trigger through which the source is attacker-controlled.
 func reportFlows(p *analysis.Pass, class string) {
@@ -106,8 +122,11 @@ func reportFlows(p *analysis.Pass, class string) {
 				continue
 			}
 			sev, via, trig := flowExposure(f, fl)
-			if class == code.ClassError {
+			switch class {
+			case code.ClassError:
 				sev, via, trig = errorExposure(f)
+			case code.ClassSwallow:
+				sev, via, trig = analysis.Low, "", nil
 			}
 			sink := fl.Steps[len(fl.Steps)-1]
 			steps := make([]analysis.Location, len(fl.Steps))
@@ -119,9 +138,13 @@ func reportFlows(p *analysis.Pass, class string) {
 				related = append(related, analysis.Location{Pos: trig.Pos, Message: "trigger: " + via})
 			}
 			var msg string
-			if class == code.ClassError {
+			switch class {
+			case code.ClassError:
 				msg = fmt.Sprintf("function %s returns exception details to the caller through %s", f.Name, fl.Sink)
-			} else {
+			case code.ClassSwallow:
+				msg = fmt.Sprintf("catch-all handler in function %s neither logs nor re-raises the error", f.Name)
+				related = nil
+			default:
 				msg = fmt.Sprintf("%s reaches %s in function %s", fl.Source, fl.Sink, f.Name)
 			}
 			if via != "" {

@@ -1,5 +1,6 @@
 """Orders API. Vulnerable by design: see the WAR-* comments."""
 import json
+import logging
 import os
 import subprocess
 
@@ -10,6 +11,7 @@ import requests
 from reports import render_report
 
 table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+logger = logging.getLogger()
 
 
 def handler(event, context):
@@ -26,6 +28,7 @@ def handler(event, context):
         items = table.scan(FilterExpression="customer = " + order_id)
         return {"statusCode": 200, "body": json.dumps({"order": row, "related": items["Items"]})}
     except Exception as e:
+        logger.exception("order request failed")
         # WAR-ERR-001: the exception text goes back to the caller.
         return {"statusCode": 500, "body": json.dumps({"error": str(e)})}
 

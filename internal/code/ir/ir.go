@@ -126,6 +126,9 @@ type Catch struct {
 	Pos  Pos
 	Name Expr
 	Body []Stmt
+	// All is set for catch-all handlers (bare except, except Exception,
+	// every JS catch), the ones that can hide any failure.
+	All bool
 }
 
 // FuncDef binds a function to a name in the current scope.

@@ -157,7 +157,7 @@ func (l *lowerer) stmt(n *ts.Node, d int) []ir.Stmt {
 	case "try_statement":
 		t := &ir.Try{Pos: l.pos(n), Body: l.block(f("body"), d)}
 		if h := f("handler"); h != nil {
-			c := ir.Catch{Pos: l.pos(h), Body: l.block(h.ChildByFieldName("body"), d)}
+			c := ir.Catch{Pos: l.pos(h), Body: l.block(h.ChildByFieldName("body"), d), All: true}
 			if p := h.ChildByFieldName("parameter"); p != nil {
 				c.Name = l.target(p, d)
 			}

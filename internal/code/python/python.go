@@ -103,7 +103,7 @@ func (l *lowerer) stmt(n *ts.Node, d int) []ir.Stmt {
 		for _, c := range tsutil.Named(n) {
 			switch c.Kind() {
 			case "except_clause", "except_group_clause":
-				ct := ir.Catch{Pos: l.pos(c)}
+				ct := ir.Catch{Pos: l.pos(c), All: true}
 				for _, k := range tsutil.Named(c) {
 					switch k.Kind() {
 					case "block":
@@ -112,6 +112,11 @@ func (l *lowerer) stmt(n *ts.Node, d int) []ir.Stmt {
 						if a := k.ChildByFieldName("alias"); a != nil {
 							ct.Name = l.target(a, d)
 						}
+						if typ := firstNamed(k); typ != nil {
+							ct.All = catchAll(l.text(typ))
+						}
+					default:
+						ct.All = catchAll(l.text(k))
 					}
 				}
 				if a := c.ChildByFieldName("alias"); a != nil && ct.Name == nil {
@@ -634,4 +639,14 @@ func unescape(s string) string {
 		return `"`
 	}
 	return s
+}
+
+// catchAll reports whether an except clause's type catches everything.
+func catchAll(typ string) bool {
+	for _, t := range strings.FieldsFunc(typ, func(r rune) bool { return r == '(' || r == ')' || r == ',' || r == ' ' }) {
+		if t == "Exception" || t == "BaseException" || t == "builtins.Exception" {
+			return true
+		}
+	}
+	return false
 }
