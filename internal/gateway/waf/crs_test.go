@@ -40,6 +40,8 @@ import (
 	crstests "github.com/corazawaf/coraza-coreruleset/v4/tests"
 	"github.com/corazawaf/coraza/v3/types"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/wardensec/warden/internal/gateway/framing"
 )
 
 // crsExclusions are the tests this runner expects to fail, each with the
@@ -50,21 +52,35 @@ import (
 //   - [overrides]: corazawaf/coraza testing/coreruleset/.ftw-overrides.yml
 //     at commit 1a8f57c (expected outputs replaced for Coraza);
 //   - [crs]: coreruleset/coreruleset tests/regression/coraza-overrides.yaml
-//     at commit 0cf921b.
+//     at commit 0cf921b;
+//   - [proxy-wasm]: corazawaf/coraza-proxy-wasm ftw/ftw.yml (Coraza's
+//     Envoy deployment) at commit 72d3e87;
+//   - [coraza-rs]: wtzhang23/coraza-rs ftw/ftw.yml at commit a3c1a8b,
+//     "adapted from coraza-proxy-wasm/ftw/ftw.yml".
 //
-// Five entries (920280-3, 920430-3, 920430-9, 920610-2, 920620-1) are
-// marked [go-http]: status-only expectations of Apache's behaviour that Go's
-// net/http answers differently before any handler runs, the same class as
-// the cited 920100-4/5 and 920430-8 ignores, but not found in the versions
-// of Coraza's lists read above. CRS's CHANGELOG notes #3134 ("increase
-// tests (920280-3, 920430-3, 920430-9) compatibility with other proxies").
+// The harness serves through the gateway's framing wrapper (package
+// framing), as the gateway's listeners do. That wrapper answers 400 to a
+// request line with an "HTTP/0.x" version token and to a raw '#' in the
+// request target, where bare net/http would answer 505 or accept; so
+// 920280-3, 920430-3, 920430-9 (HTTP/0.9 and HTTP/0.8, which Coraza's Envoy
+// runner also ignores: [proxy-wasm] lines 48, 50, 53) and 920610-2 and
+// 920100-8 (raw fragment) pass here and are not listed. It also answers 400
+// to Content-Length with Transfer-Encoding, which the issue requires and
+// which fails 920181-1 (see its entry).
+//
+// 920620-1 is the one entry without an upstream exclusion. The test sends
+// two Content-Type headers and expects httpd's behaviour: httpd joins them
+// into one, so 920620 ("multiple Content-Type headers") does not fire and
+// the status is 200. Go's net/http keeps both, Coraza sees both, and 920620
+// fires, which is what the rule is for. The test could pass only if the
+// gateway merged the two headers before the WAF, hiding the very ambiguity
+// 920620 detects, so it stays failing by design.
 //
 // The runner fails on any failure not listed here. A listed test that
 // passes is reported (the list may be stale) but does not fail the run.
 var crsExclusions = map[string]string{
 	"920100-4":  "[ftw.yml][crs] invalid URI, Coraza not reached: Go's net/http answers before any handler",
 	"920100-5":  "[ftw.yml][crs] invalid URI, Coraza not reached: Go's net/http answers before any handler",
-	"920100-8":  "[ftw.yml][overrides][crs] Go's net/http allows a colon in the path; the test expects Apache's 400",
 	"920270-4":  "[ftw.yml][overrides][crs] rule fires (920270 logged); the test expects Apache's status 400",
 	"920272-5":  "[ftw.yml][crs] rule fires (920272 logged); the test expects Apache's status 400",
 	"920274-1":  "[overrides] Host validation: Apache expects 400, Coraza triggers 920274",
@@ -79,11 +95,8 @@ var crsExclusions = map[string]string{
 	"934131-5":  "[crs] TODO upstream: payload deobfuscation fails in Coraza",
 	"934131-7":  "[crs] TODO upstream: payload deobfuscation fails in Coraza",
 	"930110-7":  "[ftw.yml] CRS issue coreruleset/coreruleset#3736",
-	"920280-3":  "[go-http] HTTP/0.9 request: Go answers 505, Apache 400",
-	"920430-3":  "[go-http] unsupported HTTP version: Go answers 505, Apache 400",
-	"920430-9":  "[go-http] unsupported HTTP version: Go answers 505, Apache 400",
-	"920610-2":  "[go-http] raw '#' fragment in the request target: Go accepts it, Apache answers 400",
-	"920620-1":  "[go-http] two Content-Type headers: httpd joins them into one (so the test expects no 920620); Go keeps both and 920620 fires, which is the behaviour we want",
+	"920181-1":  "[coraza-rs] ftw/ftw.yml:21 'Content-Length with Transfer-Encoding chunked is rejected by Envoy with Error 400'; the gateway's framing wrapper refuses it with 400 as the issue requires, the test expects Apache's 200",
+	"920620-1":  "[by design, no upstream entry] two Content-Type headers: httpd joins them (the test expects no 920620 and 200); Go keeps both and 920620 fires; passing would need the gateway to merge them and hide the ambiguity",
 }
 
 // crsTestConfig is Coraza's testing configuration (current
@@ -234,11 +247,17 @@ func TestCRSRegression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The gateway's listeners check request framing and request lines below
+	// net/http (package framing); the harness serves through the same
+	// wrapper so that what is tested is what a client of the gateway meets.
+	srv := httptest.NewUnstartedServer(framing.Guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		run.started.Add(1)
 		defer run.ended.Add(1)
 		h.ServeHTTP(w, r)
-	}))
+	})))
+	srv.Listener = framing.NewListener(srv.Listener, framing.Options{})
+	srv.Config.ConnContext = framing.ConnContext
+	srv.Start()
 	defer srv.Close()
 	run.addr = srv.Listener.Addr().String()
 
