@@ -40,6 +40,11 @@ func (a *analyzer) call(fr *frame, e *env, c *ir.Call) *val {
 	}
 
 	// Methods of the event object: event.get('body') is event['body'].
+	if recv != nil && recv.ev != nil && recv.facade {
+		if v := a.facadeMethod(recv, method, args, kw, c.Pos); v != nil {
+			return v
+		}
+	}
 	if recv != nil && recv.ev != nil {
 		switch method {
 		case "get", "pop", "getlist", "getAll", "getOrDefault":

@@ -273,6 +273,10 @@ type analyzer struct {
 
 	goMethods map[string]*funcVal
 	goHandler *funcVal
+	// routes are functions a web framework registered (Powertools, Chalice,
+	// Flask-style decorators), analysed with their path parameters as
+	// sources.
+	routes []route
 
 	flows       []model.CodeFlow
 	seen        map[string]bool
@@ -293,7 +297,7 @@ func (a *analyzer) run() (*model.CodeFacts, string) {
 	facts := &model.CodeFacts{Language: m.ir.Lang}
 	h := a.handler(m)
 	if h == nil || h.fn == nil {
-		if len(a.flows) == 0 {
+		if len(a.flows) == 0 && len(a.routes) == 0 {
 			return facts, fmt.Sprintf("handler %s not found in %s", a.loc.name, a.loc.file)
 		}
 	} else {
@@ -301,6 +305,10 @@ func (a *analyzer) run() (*model.CodeFacts, string) {
 		event := a.evVal(&evPath{root: "event"}, h.fn.fn.Pos)
 		ctxv := a.evVal(&evPath{root: "context"}, h.fn.fn.Pos)
 		a.callFunc(h.fn, []*val{event, ctxv, {cb: true}}, nil, h.fn.fn.Pos)
+	}
+	a.runRoutes()
+	if (h == nil || h.fn == nil) && len(a.routes) > 0 {
+		facts.Entry = a.routes[0].fn.fn.Pos
 	}
 	if facts.Entry.IsZero() {
 		facts.Entry = model.Pos{File: a.loc.file, Line: 1}

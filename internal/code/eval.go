@@ -124,7 +124,11 @@ func (a *analyzer) stmt(fr *frame, s ir.Stmt, e *env) *env {
 		}
 		return out
 	case *ir.FuncDef:
-		e.set(s.Name, &val{fn: &funcVal{fn: s.Fn, mod: fr.mod, closure: e}})
+		fv := &funcVal{fn: s.Fn, mod: fr.mod, closure: e}
+		e.set(s.Name, &val{fn: fv})
+		for _, d := range s.Decorators {
+			a.decorator(fr, e, d, fv)
+		}
 	case *ir.ClassDef:
 		cls := &val{fields: map[string]*val{}}
 		ce := newEnv(e)
@@ -457,8 +461,16 @@ func (a *analyzer) member(v *val, key string, pos model.Pos) *val {
 	if f, ok := v.fields[key]; ok && v.ev != nil {
 		return f
 	}
+	if v.ev != nil && v.facade {
+		return a.facadeMember(v, key, pos)
+	}
 	if v.ev != nil {
 		return a.evVal(v.ev.child(key), pos)
+	}
+	if isWebApp(v.q) && (key == "current_event" || key == "current_request") {
+		out := a.evVal(&evPath{root: "event"}, pos)
+		out.facade = true
+		return out
 	}
 	if v.mod != nil {
 		if m, ok := v.mod.env.get(key); ok {

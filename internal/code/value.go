@@ -117,6 +117,10 @@ type val struct {
 	// sdk is the AWS SDK service of a client ("S3"), with a kind for
 	// resource objects ("DynamoDB#table", "S3#resource").
 	sdk string
+	// facade marks a framework's view of the event (Powertools
+	// app.current_event, Chalice app.current_request), whose properties
+	// have Python names.
+	facade bool
 }
 
 type evPath struct {

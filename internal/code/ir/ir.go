@@ -135,6 +135,9 @@ type Catch struct {
 type FuncDef struct {
 	Name string
 	Fn   *Func
+	// Decorators are the decorator expressions (Python @app.get("/x")),
+	// outermost first; web frameworks register routes through them.
+	Decorators []Expr
 }
 
 // ClassDef binds a class; its methods are FuncDefs in Body.

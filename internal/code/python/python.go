@@ -163,7 +163,19 @@ func (l *lowerer) stmt(n *ts.Node, d int) []ir.Stmt {
 		return []ir.Stmt{&ir.FuncDef{Name: fn.Name, Fn: fn}}
 	case "decorated_definition":
 		if def := f("definition"); def != nil {
-			return l.stmt(def, d)
+			out := l.stmt(def, d)
+			if len(out) == 1 {
+				if fd, ok := out[0].(*ir.FuncDef); ok {
+					for _, k := range tsutil.Named(n) {
+						if k.Kind() == "decorator" {
+							if x := firstNamed(k); x != nil {
+								fd.Decorators = append(fd.Decorators, l.expr(x, d))
+							}
+						}
+					}
+				}
+			}
+			return out
 		}
 	case "class_definition":
 		c := &ir.ClassDef{Pos: l.pos(n), Name: l.text(f("name"))}
