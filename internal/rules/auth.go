@@ -96,6 +96,7 @@ var _ = register(&analysis.Rule{
 	Fix: "Grant the permission to a specific principal, and always set SourceArn (and SourceAccount for S3) to the resource that should invoke the function.",
 	Examples: []analysis.Example{
 		{Framework: model.CloudFormation, Code: "Type: AWS::Lambda::Permission\nProperties:\n  Action: lambda:InvokeFunction\n  Principal: s3.amazonaws.com\n  SourceArn: !GetAtt Uploads.Arn\n  SourceAccount: !Ref AWS::AccountId"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    UploadsInvoke:\n      Type: AWS::Lambda::Permission\n      Properties:\n        Action: lambda:InvokeFunction\n        FunctionName: !GetAtt ResizeLambdaFunction.Arn\n        Principal: s3.amazonaws.com\n        SourceArn: arn:aws:s3:::thumbnails-uploads\n        SourceAccount: !Ref AWS::AccountId"},
 		{Framework: model.Terraform, Code: "resource \"aws_lambda_permission\" \"s3\" {\n  principal      = \"s3.amazonaws.com\"\n  source_arn     = aws_s3_bucket.uploads.arn\n  source_account = data.aws_caller_identity.current.account_id\n}"},
 	},
 	Frameworks: []model.Framework{model.SAM, model.CloudFormation, model.Terraform, model.Serverless},

@@ -44,6 +44,7 @@ var _ = register(&analysis.Rule{
 	Examples: []analysis.Example{
 		{Framework: model.SAM, Code: "Auth:\n  ApiKeyRequired: true\n  UsagePlan:\n    CreateUsagePlan: PER_API\n    Throttle:\n      RateLimit: 50\n      BurstLimit: 100"},
 		{Framework: model.Serverless, Code: "provider:\n  apiGateway:\n    apiKeys: [client-a]\n    usagePlan:\n      throttle: {rateLimit: 50, burstLimit: 100}"},
+		{Framework: model.Terraform, Code: "resource \"aws_api_gateway_usage_plan\" \"clients\" {\n  name = \"clients\"\n  api_stages {\n    api_id = aws_api_gateway_rest_api.api.id\n    stage  = aws_api_gateway_stage.prod.stage_name\n  }\n  throttle_settings {\n    rate_limit  = 50\n    burst_limit = 100\n  }\n  quota_settings {\n    limit  = 100000\n    period = \"MONTH\"\n  }\n}\n\nresource \"aws_api_gateway_usage_plan_key\" \"client_a\" {\n  key_id        = aws_api_gateway_api_key.client_a.id\n  key_type      = \"API_KEY\"\n  usage_plan_id = aws_api_gateway_usage_plan.clients.id\n}"},
 	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
@@ -93,6 +94,7 @@ var _ = register(&analysis.Rule{
 	Fix: "Set MinimumLength to at least 12 and require upper case, lower case, numbers and symbols.",
 	Examples: []analysis.Example{
 		{Framework: model.CloudFormation, Code: "Policies:\n  PasswordPolicy:\n    MinimumLength: 14\n    RequireUppercase: true\n    RequireLowercase: true\n    RequireNumbers: true\n    RequireSymbols: true"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    UserPool:\n      Type: AWS::Cognito::UserPool\n      Properties:\n        UserPoolName: accounts\n        Policies:\n          PasswordPolicy:\n            MinimumLength: 14\n            RequireUppercase: true\n            RequireLowercase: true\n            RequireNumbers: true\n            RequireSymbols: true"},
 		{Framework: model.Terraform, Code: "password_policy {\n  minimum_length    = 14\n  require_uppercase = true\n  require_lowercase = true\n  require_numbers   = true\n  require_symbols   = true\n}"},
 	},
 	Frameworks: []model.Framework{model.CloudFormation, model.SAM, model.Serverless, model.Terraform},
@@ -129,6 +131,7 @@ var _ = register(&analysis.Rule{
 	Fix:      "Set MfaConfiguration to ON (or OPTIONAL while users enrol) and enable software-token MFA.",
 	Examples: []analysis.Example{
 		{Framework: model.CloudFormation, Code: "MfaConfiguration: \"ON\"\nEnabledMfas:\n  - SOFTWARE_TOKEN_MFA"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    UserPool:\n      Type: AWS::Cognito::UserPool\n      Properties:\n        UserPoolName: accounts\n        MfaConfiguration: \"ON\"\n        EnabledMfas:\n          - SOFTWARE_TOKEN_MFA"},
 		{Framework: model.Terraform, Code: "mfa_configuration = \"ON\"\nsoftware_token_mfa_configuration {\n  enabled = true\n}"},
 	},
 	Frameworks: []model.Framework{model.CloudFormation, model.SAM, model.Serverless, model.Terraform},

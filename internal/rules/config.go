@@ -91,6 +91,7 @@ var _ = register(&analysis.Rule{
 	Fix: "Remove the public ACL and the public policy statement; serve public content through CloudFront with origin access control instead.",
 	Examples: []analysis.Example{
 		{Framework: model.CloudFormation, Code: "Type: AWS::S3::Bucket\nProperties:\n  PublicAccessBlockConfiguration:\n    BlockPublicAcls: true\n    BlockPublicPolicy: true\n    IgnorePublicAcls: true\n    RestrictPublicBuckets: true"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    UploadsBucket:\n      Type: AWS::S3::Bucket\n      Properties:\n        OwnershipControls:\n          Rules:\n            - ObjectOwnership: BucketOwnerEnforced\n        PublicAccessBlockConfiguration:\n          BlockPublicAcls: true\n          BlockPublicPolicy: true\n          IgnorePublicAcls: true\n          RestrictPublicBuckets: true"},
 		{Framework: model.Terraform, Code: "resource \"aws_s3_bucket_public_access_block\" \"b\" {\n  bucket                  = aws_s3_bucket.b.id\n  block_public_acls       = true\n  block_public_policy     = true\n  ignore_public_acls      = true\n  restrict_public_buckets = true\n}"},
 	},
 	Frameworks: allFrameworks,
@@ -146,6 +147,8 @@ var _ = register(&analysis.Rule{
 	Fix: "Set BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy and RestrictPublicBuckets to true.",
 	Examples: []analysis.Example{
 		{Framework: model.CloudFormation, Code: "PublicAccessBlockConfiguration:\n  BlockPublicAcls: true\n  BlockPublicPolicy: true\n  IgnorePublicAcls: true\n  RestrictPublicBuckets: true"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    UploadsBucket:\n      Type: AWS::S3::Bucket\n      Properties:\n        PublicAccessBlockConfiguration:\n          BlockPublicAcls: true\n          BlockPublicPolicy: true\n          IgnorePublicAcls: true\n          RestrictPublicBuckets: true"},
+		{Framework: model.Terraform, Code: "resource \"aws_s3_bucket_public_access_block\" \"uploads\" {\n  bucket                  = aws_s3_bucket.uploads.id\n  block_public_acls       = true\n  block_public_policy     = true\n  ignore_public_acls      = true\n  restrict_public_buckets = true\n}"},
 	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
@@ -172,6 +175,7 @@ var _ = register(&analysis.Rule{
 	Fix: "Set a KMS key (KmsMasterKeyId / kms_master_key_id, StreamEncryption) or, for SQS, keep SqsManagedSseEnabled on.",
 	Examples: []analysis.Example{
 		{Framework: model.CloudFormation, Code: "Type: AWS::SNS::Topic\nProperties:\n  KmsMasterKeyId: alias/aws/sns"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    OrderEvents:\n      Type: AWS::SNS::Topic\n      Properties:\n        KmsMasterKeyId: alias/aws/sns\n    OrdersQueue:\n      Type: AWS::SQS::Queue\n      Properties:\n        SqsManagedSseEnabled: true"},
 		{Framework: model.Terraform, Code: "resource \"aws_sqs_queue\" \"q\" {\n  sqs_managed_sse_enabled = true\n}"},
 	},
 	Frameworks: allFrameworks,
@@ -204,6 +208,8 @@ var _ = register(&analysis.Rule{
 	Fix: "List the exact origins that may call the API, or drop AllowCredentials.",
 	Examples: []analysis.Example{
 		{Framework: model.SAM, Code: "CorsConfiguration:\n  AllowOrigins:\n    - https://app.example.com\n  AllowCredentials: true"},
+		{Framework: model.Serverless, Code: "events:\n  - http:\n      path: account\n      method: get\n      authorizer: aws_iam\n      cors:\n        origin: https://app.example.com\n        headers: [Content-Type, Authorization]\n        allowCredentials: true"},
+		{Framework: model.Terraform, Code: "resource \"aws_apigatewayv2_api\" \"api\" {\n  name          = \"storefront\"\n  protocol_type = \"HTTP\"\n  cors_configuration {\n    allow_origins     = [\"https://app.example.com\"]\n    allow_methods     = [\"GET\", \"POST\"]\n    allow_headers     = [\"content-type\", \"authorization\"]\n    allow_credentials = true\n  }\n}"},
 	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {

@@ -43,6 +43,8 @@ var _ = register(&analysis.Rule{
 	Fix: "Add a bucket policy statement that denies s3:* when aws:SecureTransport is false.",
 	Examples: []analysis.Example{
 		{Framework: model.CloudFormation, Code: "- Effect: Deny\n  Principal: \"*\"\n  Action: s3:*\n  Resource: [!GetAtt Bucket.Arn, !Sub '${Bucket.Arn}/*']\n  Condition:\n    Bool:\n      aws:SecureTransport: \"false\""},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    UploadsBucketPolicy:\n      Type: AWS::S3::BucketPolicy\n      Properties:\n        Bucket: !Ref UploadsBucket\n        PolicyDocument:\n          Version: \"2012-10-17\"\n          Statement:\n            - Sid: AllowSSLRequestsOnly\n              Effect: Deny\n              Principal: \"*\"\n              Action: s3:*\n              Resource:\n                - !GetAtt UploadsBucket.Arn\n                - !Sub \"${UploadsBucket.Arn}/*\"\n              Condition:\n                Bool:\n                  aws:SecureTransport: \"false\""},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"tls_only\" {\n  statement {\n    sid       = \"AllowSSLRequestsOnly\"\n    effect    = \"Deny\"\n    actions   = [\"s3:*\"]\n    resources = [aws_s3_bucket.uploads.arn, \"${aws_s3_bucket.uploads.arn}/*\"]\n    principals {\n      type        = \"*\"\n      identifiers = [\"*\"]\n    }\n    condition {\n      test     = \"Bool\"\n      variable = \"aws:SecureTransport\"\n      values   = [\"false\"]\n    }\n  }\n}\n\nresource \"aws_s3_bucket_policy\" \"uploads\" {\n  bucket = aws_s3_bucket.uploads.id\n  policy = data.aws_iam_policy_document.tls_only.json\n}"},
 	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
@@ -83,6 +85,7 @@ var _ = register(&analysis.Rule{
 	Fix: "Use the TLS_1_2 security policy on API custom domains (security_policy = \"TLS_1_2\"), and minimum_tls_version = \"1.2\" on Azure.",
 	Examples: []analysis.Example{
 		{Framework: model.CloudFormation, Code: "Type: AWS::ApiGateway::DomainName\nProperties:\n  SecurityPolicy: TLS_1_2"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    ApiDomain:\n      Type: AWS::ApiGateway::DomainName\n      Properties:\n        DomainName: api.example.com\n        RegionalCertificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555\n        EndpointConfiguration:\n          Types: [REGIONAL]\n        SecurityPolicy: TLS_1_2"},
 		{Framework: model.Terraform, Code: "site_config {\n  minimum_tls_version = \"1.2\"\n}"},
 	},
 	Frameworks: allFrameworks,
@@ -143,8 +146,11 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Medium,
 	Doc: "Data-residency rules (GDPR, sector regulation, contracts) often restrict where data may be stored and processed. This rule " +
 		"checks every region Warden can resolve against settings.allowed_regions; it does nothing until that list is set.",
-	Fix:        "Deploy the resource in an allowed region, or add the region to settings.allowed_regions after review.",
-	Examples:   []analysis.Example{{Framework: model.Terraform, Code: "# .warden.yaml\nsettings:\n  allowed_regions: [eu-west-1, eu-central-1, westeurope]"}},
+	Fix: "Deploy the resource in an allowed region, or add the region to settings.allowed_regions after review.",
+	Examples: []analysis.Example{
+		{Framework: model.Serverless, Code: "provider:\n  name: aws\n  region: eu-central-1 # listed in settings.allowed_regions"},
+		{Framework: model.Terraform, Code: "provider \"aws\" {\n  region = \"eu-central-1\" # listed in settings.allowed_regions\n}"},
+	},
 	Frameworks: []model.Framework{model.Serverless, model.Terraform},
 	Run: func(p *analysis.Pass) {
 		allowed := map[string]bool{}
@@ -179,8 +185,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Info,
 	Doc: "AWS WAF in front of a REST API stage filters common injection payloads, bad bots and floods before they cost an invocation. " +
 		"It does not replace input validation in the function, but it is a cheap layer for public APIs.",
-	Fix:        "Associate a WAFv2 web ACL (with the AWS managed rule groups) with the API stage.",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "Type: AWS::WAFv2::WebACLAssociation\nProperties:\n  ResourceArn: !Sub arn:aws:apigateway:${AWS::Region}::/restapis/${Api}/stages/prod\n  WebACLArn: !GetAtt WebAcl.Arn"}},
+	Fix: "Associate a WAFv2 web ACL (with the AWS managed rule groups) with the API stage.",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "Type: AWS::WAFv2::WebACLAssociation\nProperties:\n  ResourceArn: !Sub arn:aws:apigateway:${AWS::Region}::/restapis/${Api}/stages/prod\n  WebACLArn: !GetAtt WebAcl.Arn"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    ApiWafAssociation:\n      Type: AWS::WAFv2::WebACLAssociation\n      DependsOn: ApiGatewayDeployment${sls:instanceId}\n      Properties:\n        ResourceArn: !Sub arn:aws:apigateway:${AWS::Region}::/restapis/${ApiGatewayRestApi}/stages/${sls:stage}\n        WebACLArn: !GetAtt WebAcl.Arn"},
+		{Framework: model.Terraform, Code: "resource \"aws_wafv2_web_acl_association\" \"api\" {\n  resource_arn = aws_api_gateway_stage.prod.arn\n  web_acl_arn  = aws_wafv2_web_acl.api.arn\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		protected := map[string]bool{}
@@ -220,8 +230,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Low,
 	Doc: "A route that checks tokens serves data for a user. Allowing every origin lets any web page call it from a victim's browser; " +
 		"with bearer tokens that is mostly harmless, but it removes a layer of defence for cookie- or session-based schemes and leaks what the API is.",
-	Fix:        "List the origins of your own front ends in AllowOrigins.",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "CorsConfiguration:\n  AllowOrigins:\n    - https://app.example.com"}},
+	Fix: "List the origins of your own front ends in AllowOrigins.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "CorsConfiguration:\n  AllowOrigins:\n    - https://app.example.com"},
+		{Framework: model.Serverless, Code: "provider:\n  httpApi:\n    cors:\n      allowedOrigins:\n        - https://app.example.com\n      allowedHeaders: [Content-Type, Authorization]"},
+		{Framework: model.Terraform, Code: "resource \"aws_apigatewayv2_api\" \"api\" {\n  name          = \"storefront\"\n  protocol_type = \"HTTP\"\n  cors_configuration {\n    allow_origins = [\"https://app.example.com\"]\n    allow_headers = [\"content-type\", \"authorization\"]\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, f := range functions(p) {
@@ -249,8 +263,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Low,
 	Doc: "Provider-managed keys encrypt data at rest but leave key policy, rotation, audit of key use and crypto-shredding to the provider. " +
 		"For tables, buckets, queues and secrets that hold personal or regulated data, a customer-managed KMS key lets you control and audit who can decrypt.",
-	Fix:        "Set a customer-managed KMS key (SSESpecification.KMSMasterKeyId, KmsKeyId, kms_key_arn).",
-	Examples:   []analysis.Example{{Framework: model.Terraform, Code: "server_side_encryption {\n  enabled     = true\n  kms_key_arn = aws_kms_key.data.arn\n}"}},
+	Fix: "Set a customer-managed KMS key (SSESpecification.KMSMasterKeyId, KmsKeyId, kms_key_arn).",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "Type: AWS::DynamoDB::Table\nProperties:\n  SSESpecification:\n    SSEEnabled: true\n    SSEType: KMS\n    KMSMasterKeyId: !Ref DataKey"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    OrdersTable:\n      Type: AWS::DynamoDB::Table\n      Properties:\n        BillingMode: PAY_PER_REQUEST\n        KeySchema: [{AttributeName: pk, KeyType: HASH}]\n        AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n        SSESpecification:\n          SSEEnabled: true\n          SSEType: KMS\n          KMSMasterKeyId: alias/orders-data"},
+		{Framework: model.Terraform, Code: "server_side_encryption {\n  enabled     = true\n  kms_key_arn = aws_kms_key.data.arn\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, r := range resources(p, model.KindTable, model.KindSecret, model.KindBucket) {
@@ -268,14 +286,18 @@ var _ = register(&analysis.Rule{
 })
 
 var _ = register(&analysis.Rule{
-	ID:         "WAR-CFG-013",
-	Title:      "KMS key rotation is off",
-	SAS:        "SAS-3",
-	CWE:        []string{"CWE-320"},
-	Severity:   analysis.Low,
-	Doc:        "Automatic rotation gives a customer-managed key new key material every year, limiting how much data one compromised key version protects.",
-	Fix:        "Set EnableKeyRotation: true (enable_key_rotation = true).",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "Type: AWS::KMS::Key\nProperties:\n  EnableKeyRotation: true"}},
+	ID:       "WAR-CFG-013",
+	Title:    "KMS key rotation is off",
+	SAS:      "SAS-3",
+	CWE:      []string{"CWE-320"},
+	Severity: analysis.Low,
+	Doc:      "Automatic rotation gives a customer-managed key new key material every year, limiting how much data one compromised key version protects.",
+	Fix:      "Set EnableKeyRotation: true (enable_key_rotation = true).",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "Type: AWS::KMS::Key\nProperties:\n  EnableKeyRotation: true"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    DataKey:\n      Type: AWS::KMS::Key\n      Properties:\n        EnableKeyRotation: true\n        KeyPolicy:\n          Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Principal:\n                AWS: !Sub arn:aws:iam::${AWS::AccountId}:root\n              Action: kms:*\n              Resource: \"*\""},
+		{Framework: model.Terraform, Code: "resource \"aws_kms_key\" \"data\" {\n  description         = \"orders data key\"\n  enable_key_rotation = true\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, k := range resources(p, model.KindKey) {
@@ -299,8 +321,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Low,
 	Doc: "A function with write access that is abused through injection can delete or corrupt a table's items. Point-in-time recovery " +
 		"restores the table to any second of the last 35 days.",
-	Fix:        "Enable PointInTimeRecoverySpecification (point_in_time_recovery { enabled = true }).",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "PointInTimeRecoverySpecification:\n  PointInTimeRecoveryEnabled: true"}},
+	Fix: "Enable PointInTimeRecoverySpecification (point_in_time_recovery { enabled = true }).",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "PointInTimeRecoverySpecification:\n  PointInTimeRecoveryEnabled: true"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    OrdersTable:\n      Type: AWS::DynamoDB::Table\n      Properties:\n        BillingMode: PAY_PER_REQUEST\n        KeySchema: [{AttributeName: pk, KeyType: HASH}]\n        AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n        PointInTimeRecoverySpecification:\n          PointInTimeRecoveryEnabled: true"},
+		{Framework: model.Terraform, Code: "resource \"aws_dynamodb_table\" \"orders\" {\n  name         = \"orders\"\n  billing_mode = \"PAY_PER_REQUEST\"\n  hash_key     = \"pk\"\n  attribute {\n    name = \"pk\"\n    type = \"S\"\n  }\n  point_in_time_recovery {\n    enabled = true\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, t := range resources(p, model.KindTable) {
@@ -368,14 +394,18 @@ func hasHTTPTrigger(f *model.Function) bool {
 }
 
 var _ = register(&analysis.Rule{
-	ID:         "WAR-CFG-017",
-	Title:      "API cache is not encrypted",
-	SAS:        "SAS-3",
-	CWE:        []string{"CWE-311"},
-	Severity:   analysis.Low,
-	Doc:        "API Gateway response caches hold copies of responses, often with personal data. Cache encryption is off unless enabled per method setting.",
-	Fix:        "Set CacheDataEncrypted: true in the stage's MethodSettings (cache_data_encrypted = true).",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "MethodSettings:\n  - ResourcePath: /*\n    HttpMethod: \"*\"\n    CachingEnabled: true\n    CacheDataEncrypted: true"}},
+	ID:       "WAR-CFG-017",
+	Title:    "API cache is not encrypted",
+	SAS:      "SAS-3",
+	CWE:      []string{"CWE-311"},
+	Severity: analysis.Low,
+	Doc:      "API Gateway response caches hold copies of responses, often with personal data. Cache encryption is off unless enabled per method setting.",
+	Fix:      "Set CacheDataEncrypted: true in the stage's MethodSettings (cache_data_encrypted = true).",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "MethodSettings:\n  - ResourcePath: /*\n    HttpMethod: \"*\"\n    CachingEnabled: true\n    CacheDataEncrypted: true"},
+		{Framework: model.Serverless, Code: "plugins:\n  - serverless-api-gateway-caching\ncustom:\n  apiGatewayCaching:\n    enabled: true\n    clusterSize: \"0.5\"\n    ttlInSeconds: 300\n    dataEncrypted: true"},
+		{Framework: model.Terraform, Code: "resource \"aws_api_gateway_method_settings\" \"all\" {\n  rest_api_id = aws_api_gateway_rest_api.api.id\n  stage_name  = aws_api_gateway_stage.prod.stage_name\n  method_path = \"*/*\"\n  settings {\n    caching_enabled      = true\n    cache_data_encrypted = true\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, s := range resources(p, model.KindStage) {
@@ -388,14 +418,18 @@ var _ = register(&analysis.Rule{
 })
 
 var _ = register(&analysis.Rule{
-	ID:         "WAR-CFG-018",
-	Title:      "Bucket versioning is off",
-	SAS:        "SAS-3",
-	CWE:        []string{"CWE-693"},
-	Severity:   analysis.Low,
-	Doc:        "Without versioning, an object overwritten or deleted by an abused function is gone. Versioning keeps prior versions for recovery and forensics.",
-	Fix:        "Enable VersioningConfiguration (aws_s3_bucket_versioning with status Enabled).",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "VersioningConfiguration:\n  Status: Enabled"}},
+	ID:       "WAR-CFG-018",
+	Title:    "Bucket versioning is off",
+	SAS:      "SAS-3",
+	CWE:      []string{"CWE-693"},
+	Severity: analysis.Low,
+	Doc:      "Without versioning, an object overwritten or deleted by an abused function is gone. Versioning keeps prior versions for recovery and forensics.",
+	Fix:      "Enable VersioningConfiguration (aws_s3_bucket_versioning with status Enabled).",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "VersioningConfiguration:\n  Status: Enabled"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    OriginalsBucket:\n      Type: AWS::S3::Bucket\n      Properties:\n        VersioningConfiguration:\n          Status: Enabled"},
+		{Framework: model.Terraform, Code: "resource \"aws_s3_bucket_versioning\" \"originals\" {\n  bucket = aws_s3_bucket.originals.id\n  versioning_configuration {\n    status = \"Enabled\"\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	NonDefault: true,
 	Run: func(p *analysis.Pass) {

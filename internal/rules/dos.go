@@ -20,8 +20,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Medium,
 	Doc: "API Gateway gives up on an integration after 29 seconds, but the function keeps running, and billing, until its own timeout. " +
 		"An attacker who finds a slow request can run many such invocations for the price of a few HTTP calls.",
-	Fix:        "Set the function timeout to 29 seconds or less, and move long work to an asynchronous path (a queue).",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "Timeout: 10"}},
+	Fix: "Set the function timeout to 29 seconds or less, and move long work to an asynchronous path (a queue).",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Timeout: 10"},
+		{Framework: model.Serverless, Code: "functions:\n  getOrder:\n    handler: orders.get\n    timeout: 10 # API Gateway gives up after 29 s\n    events:\n      - httpApi:\n          path: /orders/{id}\n          method: get"},
+		{Framework: model.Terraform, Code: "resource \"aws_lambda_function\" \"get_order\" {\n  function_name = \"get-order\"\n  role          = aws_iam_role.get_order.arn\n  runtime       = \"python3.12\"\n  handler       = \"orders.get\"\n  filename      = \"orders.zip\"\n  timeout       = 10 # API Gateway gives up after 29 s\n}"},
+	},
 	Frameworks: []model.Framework{model.SAM, model.CloudFormation, model.Serverless, model.Terraform},
 	Run: func(p *analysis.Pass) {
 		for _, f := range functions(p) {
@@ -56,6 +60,7 @@ var _ = register(&analysis.Rule{
 	Fix: "Give the SQS queue a RedrivePolicy with a dead-letter queue; give Kinesis/DynamoDB stream mappings DestinationConfig.OnFailure, MaximumRetryAttempts and BisectBatchOnFunctionError.",
 	Examples: []analysis.Example{
 		{Framework: model.CloudFormation, Code: "RedrivePolicy:\n  deadLetterTargetArn: !GetAtt OrdersDlq.Arn\n  maxReceiveCount: 5"},
+		{Framework: model.Serverless, Code: "functions:\n  worker:\n    handler: app.handler\n    events:\n      - sqs:\n          arn: !GetAtt OrdersQueue.Arn\n      - stream:\n          type: kinesis\n          arn: arn:aws:kinesis:eu-west-1:123456789012:stream/clicks\n          maximumRetryAttempts: 3\n          bisectBatchOnFunctionError: true\n          destinations:\n            onFailure: arn:aws:sqs:eu-west-1:123456789012:clicks-failed\nresources:\n  Resources:\n    OrdersDlq:\n      Type: AWS::SQS::Queue\n    OrdersQueue:\n      Type: AWS::SQS::Queue\n      Properties:\n        RedrivePolicy:\n          deadLetterTargetArn: !GetAtt OrdersDlq.Arn\n          maxReceiveCount: 5"},
 		{Framework: model.Terraform, Code: "destination_config {\n  on_failure {\n    destination_arn = aws_sqs_queue.dlq.arn\n  }\n}"},
 	},
 	Frameworks: allFrameworks,

@@ -16,8 +16,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Medium,
 	Doc: "Without stage throttling, an API's only limit is the account-wide default (10,000 requests per second), shared by every API in " +
 		"the Region. One flood on an unauthenticated route can exhaust it and the bill.",
-	Fix:        "Set stage-level throttling: DefaultRouteSettings/MethodSettings ThrottlingRateLimit and ThrottlingBurstLimit (throttling_rate_limit/burst_limit).",
-	Examples:   []analysis.Example{{Framework: model.Terraform, Code: "default_route_settings {\n  throttling_rate_limit  = 50\n  throttling_burst_limit = 100\n}"}},
+	Fix: "Set stage-level throttling: DefaultRouteSettings/MethodSettings ThrottlingRateLimit and ThrottlingBurstLimit (throttling_rate_limit/burst_limit).",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Type: AWS::Serverless::Api\nProperties:\n  StageName: prod\n  MethodSettings:\n    - ResourcePath: /*\n      HttpMethod: \"*\"\n      ThrottlingRateLimit: 50\n      ThrottlingBurstLimit: 100"},
+		{Framework: model.Serverless, Code: "plugins:\n  - serverless-api-gateway-throttling\ncustom:\n  apiGatewayThrottling:\n    maxRequestsPerSecond: 50\n    maxConcurrentRequests: 100"},
+		{Framework: model.Terraform, Code: "default_route_settings {\n  throttling_rate_limit  = 50\n  throttling_burst_limit = 100\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		publicAPIs := map[string]bool{}
@@ -49,8 +53,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Low,
 	Doc: "Every invocation is billed for as long as it runs. A timeout far above what the function needs turns a hang, a slow dependency " +
 		"or an attacker's slow input into long, expensive invocations. The threshold is settings.max_timeout_sec (default 300).",
-	Fix:        "Set the timeout a little above the function's observed p99 duration.",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "Timeout: 30"}},
+	Fix: "Set the timeout a little above the function's observed p99 duration.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Timeout: 30"},
+		{Framework: model.Serverless, Code: "functions:\n  report:\n    handler: report.handler\n    timeout: 30"},
+		{Framework: model.Terraform, Code: "resource \"aws_lambda_function\" \"report\" {\n  function_name = \"report\"\n  role          = aws_iam_role.report.arn\n  runtime       = \"python3.12\"\n  handler       = \"report.handler\"\n  filename      = \"report.zip\"\n  timeout       = 30\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		max := int64(p.Settings.MaxTimeoutSec)
@@ -64,14 +72,18 @@ var _ = register(&analysis.Rule{
 })
 
 var _ = register(&analysis.Rule{
-	ID:         "WAR-DOS-006",
-	Title:      "Function memory is very large",
-	SAS:        "SAS-8",
-	CWE:        []string{"CWE-400"},
-	Severity:   analysis.Low,
-	Doc:        "Cost per millisecond grows with memory. An oversized function multiplies the cost of every abusive invocation. The threshold is settings.max_memory_mb (default 3008).",
-	Fix:        "Right-size memory with measurements (e.g. AWS Lambda Power Tuning).",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "MemorySize: 512"}},
+	ID:       "WAR-DOS-006",
+	Title:    "Function memory is very large",
+	SAS:      "SAS-8",
+	CWE:      []string{"CWE-400"},
+	Severity: analysis.Low,
+	Doc:      "Cost per millisecond grows with memory. An oversized function multiplies the cost of every abusive invocation. The threshold is settings.max_memory_mb (default 3008).",
+	Fix:      "Right-size memory with measurements (e.g. AWS Lambda Power Tuning).",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "MemorySize: 512"},
+		{Framework: model.Serverless, Code: "functions:\n  resize:\n    handler: resize.handler\n    memorySize: 512"},
+		{Framework: model.Terraform, Code: "resource \"aws_lambda_function\" \"resize\" {\n  function_name = \"resize\"\n  role          = aws_iam_role.resize.arn\n  runtime       = \"python3.12\"\n  handler       = \"resize.handler\"\n  filename      = \"resize.zip\"\n  memory_size   = 512\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		max := int64(p.Settings.MaxMemoryMB)
@@ -97,8 +109,12 @@ var _ = register(&analysis.Rule{
 	Doc: "S3, SNS and EventBridge invoke functions asynchronously. Lambda retries a failing event twice and then silently drops it. " +
 		"An on-failure destination or dead-letter queue keeps failed events for inspection, and a bounded MaximumRetryAttempts and " +
 		"MaximumEventAgeInSeconds keep a poison event from burning invocations for hours.",
-	Fix:        "Configure EventInvokeConfig (DestinationConfig.OnFailure, MaximumRetryAttempts) or DeadLetterQueue.",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "EventInvokeConfig:\n  MaximumRetryAttempts: 1\n  DestinationConfig:\n    OnFailure:\n      Type: SQS\n      Destination: !GetAtt FailedEvents.Arn"}},
+	Fix: "Configure EventInvokeConfig (DestinationConfig.OnFailure, MaximumRetryAttempts) or DeadLetterQueue.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "EventInvokeConfig:\n  MaximumRetryAttempts: 1\n  DestinationConfig:\n    OnFailure:\n      Type: SQS\n      Destination: !GetAtt FailedEvents.Arn"},
+		{Framework: model.Serverless, Code: "functions:\n  ingest:\n    handler: media.ingest\n    maximumRetryAttempts: 1\n    destinations:\n      onFailure: arn:aws:sqs:eu-west-1:123456789012:media-failed-events\n    events:\n      - s3:\n          bucket: media-ingest-uploads\n          event: s3:ObjectCreated:*"},
+		{Framework: model.Terraform, Code: "resource \"aws_lambda_function_event_invoke_config\" \"ingest\" {\n  function_name          = aws_lambda_function.ingest.function_name\n  maximum_retry_attempts = 1\n  destination_config {\n    on_failure {\n      destination = aws_sqs_queue.failed_events.arn\n    }\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, f := range functions(p) {
@@ -160,7 +176,11 @@ var _ = register(&analysis.Rule{
 		"loops after 16 iterations, but not all sources, and only after the damage starts.",
 	Fix: "Write to a different bucket, queue or topic than the trigger, or scope the write permission to a prefix the trigger's filter excludes; " +
 		"keep the write permission off the source entirely where possible.",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "Events:\n  Upload:\n    Type: S3\n    Properties:\n      Bucket: !Ref Incoming\nPolicies:\n  - S3WritePolicy:\n      BucketName: !Ref Processed   # not the trigger bucket"}},
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Events:\n  Upload:\n    Type: S3\n    Properties:\n      Bucket: !Ref Incoming\nPolicies:\n  - S3WritePolicy:\n      BucketName: !Ref Processed   # not the trigger bucket"},
+		{Framework: model.Serverless, Code: "functions:\n  thumbnail:\n    handler: thumbnail.handler\n    events:\n      - s3:\n          bucket: media-incoming\n          event: s3:ObjectCreated:*\n    iamRoleStatements:\n      - Effect: Allow\n        Action: s3:PutObject\n        Resource: arn:aws:s3:::media-processed/* # not the trigger bucket"},
+		{Framework: model.Terraform, Code: "resource \"aws_s3_bucket_notification\" \"incoming\" {\n  bucket = aws_s3_bucket.incoming.id\n  lambda_function {\n    lambda_function_arn = aws_lambda_function.thumbnail.arn\n    events              = [\"s3:ObjectCreated:*\"]\n  }\n}\n\ndata \"aws_iam_policy_document\" \"thumbnail\" {\n  statement {\n    actions   = [\"s3:PutObject\"]\n    resources = [\"${aws_s3_bucket.processed.arn}/*\"] # not the trigger bucket\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, f := range functions(p) {
@@ -213,8 +233,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Low,
 	Doc: "When a queue's visibility timeout is shorter than the function's timeout, a message becomes visible again while the first " +
 		"invocation is still working on it, and is processed twice or more. AWS recommends at least six times the function timeout.",
-	Fix:        "Set the queue's VisibilityTimeout to at least six times the function timeout.",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "VisibilityTimeout: 180   # function Timeout: 30"}},
+	Fix: "Set the queue's VisibilityTimeout to at least six times the function timeout.",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "VisibilityTimeout: 180   # function Timeout: 30"},
+		{Framework: model.Serverless, Code: "functions:\n  fulfil:\n    handler: orders.fulfil\n    timeout: 30\n    events:\n      - sqs:\n          arn: !GetAtt FulfilmentQueue.Arn\nresources:\n  Resources:\n    FulfilmentQueue:\n      Type: AWS::SQS::Queue\n      Properties:\n        VisibilityTimeout: 180 # six times the function timeout"},
+		{Framework: model.Terraform, Code: "resource \"aws_sqs_queue\" \"fulfilment\" {\n  name                       = \"orders-fulfilment\"\n  visibility_timeout_seconds = 180 # six times the function timeout (30 s)\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, f := range functions(p) {

@@ -109,6 +109,8 @@ var _ = register(&analysis.Rule{
 	Fix: "Detach the managed policy and grant the specific actions and resources instead (SAM policy templates such as DynamoDBReadPolicy are a good start).",
 	Examples: []analysis.Example{
 		{Framework: model.SAM, Code: "Policies:\n  - S3ReadPolicy:\n      BucketName: !Ref Uploads"},
+		{Framework: model.Serverless, Code: "provider:\n  iam:\n    role:\n      statements:\n        - Effect: Allow\n          Action: [s3:GetObject]\n          Resource: arn:aws:s3:::uploads/*"},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"fn\" {\n  statement {\n    actions   = [\"s3:GetObject\"]\n    resources = [\"${aws_s3_bucket.uploads.arn}/*\"]\n  }\n}\n\nresource \"aws_iam_role_policy\" \"fn\" {\n  role   = aws_iam_role.fn.id\n  policy = data.aws_iam_policy_document.fn.json\n}"},
 	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
@@ -179,7 +181,9 @@ var _ = register(&analysis.Rule{
 		"and sts:AssumeRole on \"*\" lets it become any role that trusts the account. Both are classic privilege-escalation steps.",
 	Fix: "Restrict Resource to the ARNs of the roles the function must pass or assume, and add an iam:PassedToService condition for PassRole.",
 	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Policies:\n  - Statement:\n      - Effect: Allow\n        Action: iam:PassRole\n        Resource: !GetAtt EtlJobRole.Arn\n        Condition:\n          StringEquals:\n            iam:PassedToService: glue.amazonaws.com"},
 		{Framework: model.Serverless, Code: "- Effect: Allow\n  Action: iam:PassRole\n  Resource: arn:aws:iam::123456789012:role/etl-job\n  Condition:\n    StringEquals:\n      iam:PassedToService: glue.amazonaws.com"},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"fn\" {\n  statement {\n    actions   = [\"iam:PassRole\"]\n    resources = [aws_iam_role.etl_job.arn]\n    condition {\n      test     = \"StringEquals\"\n      variable = \"iam:PassedToService\"\n      values   = [\"glue.amazonaws.com\"]\n    }\n  }\n}"},
 	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
@@ -216,7 +220,9 @@ var _ = register(&analysis.Rule{
 		"keeps a compromise contained.",
 	Fix: "Give each function its own role (SAM does by default; in the Serverless Framework use per-function iam statements, e.g. serverless-iam-roles-per-function).",
 	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "GetOrder:\n  Type: AWS::Serverless::Function\n  Properties:\n    Handler: orders.get\n    Runtime: python3.12\n    # no Role: SAM creates a role for this function alone\n    Policies:\n      - DynamoDBReadPolicy:\n          TableName: !Ref Orders"},
 		{Framework: model.Serverless, Code: "functions:\n  getOrder:\n    iamRoleStatements:\n      - Effect: Allow\n        Action: dynamodb:GetItem\n        Resource: !GetAtt Orders.Arn"},
+		{Framework: model.Terraform, Code: "resource \"aws_iam_role\" \"get_order\" {\n  name               = \"get-order\"\n  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json\n}\n\nresource \"aws_lambda_function\" \"get_order\" {\n  function_name = \"get-order\"\n  role          = aws_iam_role.get_order.arn # one role per function\n  runtime       = \"python3.12\"\n  handler       = \"orders.get\"\n  filename      = \"orders.zip\"\n}"},
 	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {

@@ -17,8 +17,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.High,
 	Doc: "Allow with NotAction grants every action except the listed ones, including actions of services AWS launches later. " +
 		"It almost always grants far more than intended.",
-	Fix:        "List the allowed actions with Action instead.",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "- Effect: Allow\n  Action: [s3:GetObject]\n  Resource: arn:aws:s3:::bucket/*"}},
+	Fix: "List the allowed actions with Action instead.",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "- Effect: Allow\n  Action: [s3:GetObject]\n  Resource: arn:aws:s3:::bucket/*"},
+		{Framework: model.Serverless, Code: "provider:\n  iam:\n    role:\n      statements:\n        - Effect: Allow\n          Action: [s3:GetObject]\n          Resource: arn:aws:s3:::bucket/*"},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"fn\" {\n  statement {\n    actions   = [\"s3:GetObject\"]\n    resources = [\"arn:aws:s3:::bucket/*\"]\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		allowStatements(p, func(r *model.Role, pol *model.Policy, st *model.Statement) {
@@ -32,14 +36,18 @@ var _ = register(&analysis.Rule{
 })
 
 var _ = register(&analysis.Rule{
-	ID:         "WAR-IAM-006",
-	Title:      "Policy allows with NotResource",
-	SAS:        "SAS-4",
-	CWE:        []string{"CWE-732"},
-	Severity:   analysis.Medium,
-	Doc:        "Allow with NotResource grants the actions on every resource except the listed ones, including resources created later.",
-	Fix:        "List the allowed resources with Resource instead.",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "- Effect: Allow\n  Action: [sqs:SendMessage]\n  Resource: !GetAtt Queue.Arn"}},
+	ID:       "WAR-IAM-006",
+	Title:    "Policy allows with NotResource",
+	SAS:      "SAS-4",
+	CWE:      []string{"CWE-732"},
+	Severity: analysis.Medium,
+	Doc:      "Allow with NotResource grants the actions on every resource except the listed ones, including resources created later.",
+	Fix:      "List the allowed resources with Resource instead.",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "- Effect: Allow\n  Action: [sqs:SendMessage]\n  Resource: !GetAtt Queue.Arn"},
+		{Framework: model.Serverless, Code: "provider:\n  iam:\n    role:\n      statements:\n        - Effect: Allow\n          Action: [sqs:SendMessage]\n          Resource: !GetAtt Queue.Arn"},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"fn\" {\n  statement {\n    actions   = [\"sqs:SendMessage\"]\n    resources = [aws_sqs_queue.orders.arn]\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		allowStatements(p, func(r *model.Role, pol *model.Policy, st *model.Statement) {
@@ -60,8 +68,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Critical,
 	Doc: "A trust policy with Principal \"*\" (or AWS \"*\") and no condition lets any AWS account assume the role and use its permissions. " +
 		"Function roles should trust lambda.amazonaws.com only.",
-	Fix:        "Set the trust policy principal to Service: lambda.amazonaws.com (or the specific account or role that must assume it, with an sts:ExternalId condition for third parties).",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "AssumeRolePolicyDocument:\n  Statement:\n    - Effect: Allow\n      Principal:\n        Service: lambda.amazonaws.com\n      Action: sts:AssumeRole"}},
+	Fix: "Set the trust policy principal to Service: lambda.amazonaws.com (or the specific account or role that must assume it, with an sts:ExternalId condition for third parties).",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "AssumeRolePolicyDocument:\n  Statement:\n    - Effect: Allow\n      Principal:\n        Service: lambda.amazonaws.com\n      Action: sts:AssumeRole"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    WorkerRole:\n      Type: AWS::IAM::Role\n      Properties:\n        AssumeRolePolicyDocument:\n          Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Principal:\n                Service: lambda.amazonaws.com\n              Action: sts:AssumeRole"},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"lambda_assume\" {\n  statement {\n    actions = [\"sts:AssumeRole\"]\n    principals {\n      type        = \"Service\"\n      identifiers = [\"lambda.amazonaws.com\"]\n    }\n  }\n}\n\nresource \"aws_iam_role\" \"fn\" {\n  name               = \"fn\"\n  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, r := range p.App.Roles {

@@ -155,8 +155,12 @@ var _ = register(&analysis.Rule{
 	Doc: "Write and Permissions-management actions granted on Resource \"*\" reach every resource of their kind in the account: every " +
 		"table, bucket and queue, not the one the function uses. The access levels come from the AWS Service Authorization Reference. " +
 		"Actions that AWS does not allow to be scoped to a resource (xray:PutTraceSegments, cloudwatch:PutMetricData) are not reported.",
-	Fix:        "Scope Resource to the ARNs the function writes to (`warden iam suggest` lists them); keep `*` only for actions that cannot be scoped.",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "Policies:\n  - DynamoDBWritePolicy:\n      TableName: !Ref Orders"}},
+	Fix: "Scope Resource to the ARNs the function writes to (`warden iam suggest` lists them); keep `*` only for actions that cannot be scoped.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Policies:\n  - DynamoDBWritePolicy:\n      TableName: !Ref Orders"},
+		{Framework: model.Serverless, Code: "provider:\n  iam:\n    role:\n      statements:\n        - Effect: Allow\n          Action: [dynamodb:PutItem, dynamodb:UpdateItem]\n          Resource: !GetAtt OrdersTable.Arn"},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"writer\" {\n  statement {\n    actions   = [\"dynamodb:PutItem\", \"dynamodb:UpdateItem\"]\n    resources = [aws_dynamodb_table.orders.arn]\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, r := range engineRoles(p) {
@@ -191,8 +195,12 @@ var _ = register(&analysis.Rule{
 		"attach or write a policy, create a policy version, create access keys or login profiles, change a trust policy, or change another " +
 		"function's code or layers. A function whose event input is abused then owns the account. The engine checks the known escalation " +
 		"paths (Rhino Security Labs, Bishop Fox, Cloudsplaining, pmapper) and names the statements that complete each one.",
-	Fix:        "Remove the IAM write actions from function roles; scope iam:PassRole to the one role needed with an iam:PassedToService condition; scope lambda:UpdateFunctionCode to the function itself.",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "- Effect: Allow\n  Action: iam:PassRole\n  Resource: !GetAtt WorkerRole.Arn\n  Condition:\n    StringEquals:\n      iam:PassedToService: lambda.amazonaws.com"}},
+	Fix: "Remove the IAM write actions from function roles; scope iam:PassRole to the one role needed with an iam:PassedToService condition; scope lambda:UpdateFunctionCode to the function itself.",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "- Effect: Allow\n  Action: iam:PassRole\n  Resource: !GetAtt WorkerRole.Arn\n  Condition:\n    StringEquals:\n      iam:PassedToService: lambda.amazonaws.com"},
+		{Framework: model.Serverless, Code: "functions:\n  deploy:\n    handler: deploy.handler\n    iamRoleStatements:\n      - Effect: Allow\n        Action: iam:PassRole\n        Resource: arn:aws:iam::123456789012:role/worker\n        Condition:\n          StringEquals:\n            iam:PassedToService: lambda.amazonaws.com"},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"deployer\" {\n  statement {\n    actions   = [\"iam:PassRole\"]\n    resources = [aws_iam_role.worker.arn]\n    condition {\n      test     = \"StringEquals\"\n      variable = \"iam:PassedToService\"\n      values   = [\"lambda.amazonaws.com\"]\n    }\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, r := range engineRoles(p) {
@@ -241,8 +249,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.High,
 	Doc: "Actions that rewrite resource policies (s3:PutBucketPolicy, lambda:AddPermission, sqs:SetQueueAttributes, kms:PutKeyPolicy, " +
 		"secretsmanager:PutResourcePolicy, ...) let a compromised function open data and functions to the internet or another account.",
-	Fix:        "Remove resource-policy actions from function roles; manage resource policies in the template instead.",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "# declare the bucket policy in the template, not in the function's permissions\nType: AWS::S3::BucketPolicy"}},
+	Fix: "Remove resource-policy actions from function roles; manage resource policies in the template instead.",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "# declare the bucket policy in the template, not in the function's permissions\nType: AWS::S3::BucketPolicy"},
+		{Framework: model.Serverless, Code: "# declare the bucket policy in resources, not in the function's permissions\nresources:\n  Resources:\n    ReportsBucketPolicy:\n      Type: AWS::S3::BucketPolicy\n      Properties:\n        Bucket: !Ref ReportsBucket\n        PolicyDocument:\n          Statement:\n            - Effect: Allow\n              Principal:\n                AWS: arn:aws:iam::123456789012:role/reports-reader\n              Action: s3:GetObject\n              Resource: !Sub \"${ReportsBucket.Arn}/*\""},
+		{Framework: model.Terraform, Code: "# declare the bucket policy in Terraform, not in the function's permissions\nresource \"aws_s3_bucket_policy\" \"reports\" {\n  bucket = aws_s3_bucket.reports.id\n  policy = data.aws_iam_policy_document.reports_read.json\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, r := range engineRoles(p) {
@@ -269,8 +281,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Medium,
 	Doc: "Read access to every table, bucket, secret or parameter in the account (s3:GetObject, dynamodb:Scan, secretsmanager:GetSecretValue " +
 		"on \"*\") turns one injectable function into a way to copy all of the account's data.",
-	Fix:        "Scope read actions to the tables, buckets and secrets the function uses.",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "Policies:\n  - DynamoDBReadPolicy:\n      TableName: !Ref Orders"}},
+	Fix: "Scope read actions to the tables, buckets and secrets the function uses.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Policies:\n  - DynamoDBReadPolicy:\n      TableName: !Ref Orders"},
+		{Framework: model.Serverless, Code: "functions:\n  download:\n    handler: download.handler\n    iamRoleStatements:\n      - Effect: Allow\n        Action: [s3:GetObject]\n        Resource: arn:aws:s3:::exports/*"},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"reader\" {\n  statement {\n    actions   = [\"secretsmanager:GetSecretValue\"]\n    resources = [aws_secretsmanager_secret.db.arn]\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, r := range engineRoles(p) {
@@ -297,8 +313,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Medium,
 	Doc: "lambda:InvokeFunction on \"*\" lets a compromised function call every other function in the account, including ones with more " +
 		"privileges and ones that were never meant to take its input.",
-	Fix:        "Scope lambda:InvokeFunction to the ARNs of the functions it calls.",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "Policies:\n  - LambdaInvokePolicy:\n      FunctionName: !Ref Worker"}},
+	Fix: "Scope lambda:InvokeFunction to the ARNs of the functions it calls.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Policies:\n  - LambdaInvokePolicy:\n      FunctionName: !Ref Worker"},
+		{Framework: model.Serverless, Code: "functions:\n  dispatch:\n    handler: app.dispatch\n    iamRoleStatements:\n      - Effect: Allow\n        Action: lambda:InvokeFunction\n        Resource: arn:aws:lambda:${aws:region}:${aws:accountId}:function:${self:service}-${sls:stage}-worker"},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"dispatch\" {\n  statement {\n    actions   = [\"lambda:InvokeFunction\"]\n    resources = [aws_lambda_function.worker.arn]\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, r := range engineRoles(p) {
@@ -325,8 +345,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Low,
 	Doc: "An action that is not in the AWS Service Authorization Reference is a typo or a renamed action: the statement grants nothing the " +
 		"author meant, and the function will fail at run time, which often leads someone to widen the policy to \"*\".",
-	Fix:        "Correct the action name (the AWS Service Authorization Reference lists every action).",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "Action: dynamodb:GetItem   # not dynamodb:GetItems"}},
+	Fix: "Correct the action name (the AWS Service Authorization Reference lists every action).",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "Action: dynamodb:GetItem   # not dynamodb:GetItems"},
+		{Framework: model.Serverless, Code: "provider:\n  iam:\n    role:\n      statements:\n        - Effect: Allow\n          Action:\n            - dynamodb:GetItem # not dynamodb:GetItems\n          Resource: !GetAtt OrdersTable.Arn"},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"fn\" {\n  statement {\n    actions   = [\"s3:GetObject\"] # not s3:GetObjects\n    resources = [\"${aws_s3_bucket.uploads.arn}/*\"]\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		cat := iam.Catalogue()

@@ -12,14 +12,18 @@ import (
 // in docs/rules/README.md).
 
 var _ = register(&analysis.Rule{
-	ID:         "WAR-LOG-007",
-	Title:      "API stage tracing is off",
-	SAS:        "SAS-5",
-	CWE:        []string{"CWE-778"},
-	Severity:   analysis.Low,
-	Doc:        "X-Ray tracing on a REST API stage links each request to the functions and services it reached, which is how an attack's path through the application is reconstructed.",
-	Fix:        "Set TracingEnabled: true on the stage (xray_tracing_enabled = true; provider.tracing.apiGateway: true).",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "Type: AWS::Serverless::Api\nProperties:\n  TracingEnabled: true"}},
+	ID:       "WAR-LOG-007",
+	Title:    "API stage tracing is off",
+	SAS:      "SAS-5",
+	CWE:      []string{"CWE-778"},
+	Severity: analysis.Low,
+	Doc:      "X-Ray tracing on a REST API stage links each request to the functions and services it reached, which is how an attack's path through the application is reconstructed.",
+	Fix:      "Set TracingEnabled: true on the stage (xray_tracing_enabled = true; provider.tracing.apiGateway: true).",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Type: AWS::Serverless::Api\nProperties:\n  TracingEnabled: true"},
+		{Framework: model.Serverless, Code: "provider:\n  tracing:\n    apiGateway: true\n    lambda: true"},
+		{Framework: model.Terraform, Code: "resource \"aws_api_gateway_stage\" \"prod\" {\n  rest_api_id          = aws_api_gateway_rest_api.api.id\n  deployment_id        = aws_api_gateway_deployment.api.id\n  stage_name           = \"prod\"\n  xray_tracing_enabled = true\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, s := range resources(p, model.KindStage) {
@@ -43,8 +47,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.High,
 	Doc: "A resource policy that allows Principal \"*\" without a narrowing condition opens the queue, topic, key or secret to every AWS " +
 		"account: anyone can send messages that trigger functions, publish, decrypt or read. Allow with NotPrincipal is as broad.",
-	Fix:        "Name the principals (accounts, roles or services with aws:SourceArn) that need access, or add aws:PrincipalOrgID / aws:SourceAccount conditions.",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "Type: AWS::SQS::QueuePolicy\nProperties:\n  PolicyDocument:\n    Statement:\n      - Effect: Allow\n        Principal:\n          Service: sns.amazonaws.com\n        Action: sqs:SendMessage\n        Resource: !GetAtt Queue.Arn\n        Condition:\n          ArnEquals:\n            aws:SourceArn: !Ref Topic"}},
+	Fix: "Name the principals (accounts, roles or services with aws:SourceArn) that need access, or add aws:PrincipalOrgID / aws:SourceAccount conditions.",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "Type: AWS::SQS::QueuePolicy\nProperties:\n  PolicyDocument:\n    Statement:\n      - Effect: Allow\n        Principal:\n          Service: sns.amazonaws.com\n        Action: sqs:SendMessage\n        Resource: !GetAtt Queue.Arn\n        Condition:\n          ArnEquals:\n            aws:SourceArn: !Ref Topic"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    OrdersQueuePolicy:\n      Type: AWS::SQS::QueuePolicy\n      Properties:\n        Queues: [!Ref OrdersQueue]\n        PolicyDocument:\n          Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Principal:\n                Service: sns.amazonaws.com\n              Action: sqs:SendMessage\n              Resource: !GetAtt OrdersQueue.Arn\n              Condition:\n                ArnEquals:\n                  aws:SourceArn: !Ref OrderEvents"},
+		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"orders_queue\" {\n  statement {\n    actions   = [\"sqs:SendMessage\"]\n    resources = [aws_sqs_queue.orders.arn]\n    principals {\n      type        = \"Service\"\n      identifiers = [\"sns.amazonaws.com\"]\n    }\n    condition {\n      test     = \"ArnEquals\"\n      variable = \"aws:SourceArn\"\n      values   = [aws_sns_topic.order_events.arn]\n    }\n  }\n}\n\nresource \"aws_sqs_queue_policy\" \"orders\" {\n  queue_url = aws_sqs_queue.orders.id\n  policy    = data.aws_iam_policy_document.orders_queue.json\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, r := range resources(p, model.KindQueue, model.KindTopic, model.KindKey, model.KindSecret) {
@@ -68,14 +76,18 @@ var _ = register(&analysis.Rule{
 })
 
 var _ = register(&analysis.Rule{
-	ID:         "WAR-AUTH-009",
-	Title:      "Lambda permission grants more than invoke",
-	SAS:        "SAS-2",
-	CWE:        []string{"CWE-732"},
-	Severity:   analysis.Medium,
-	Doc:        "A resource-based permission that grants lambda:* or lambda:UpdateFunctionCode lets the other principal change or delete the function, not just call it.",
-	Fix:        "Grant lambda:InvokeFunction (or lambda:InvokeFunctionUrl) only.",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "Action: lambda:InvokeFunction"}},
+	ID:       "WAR-AUTH-009",
+	Title:    "Lambda permission grants more than invoke",
+	SAS:      "SAS-2",
+	CWE:      []string{"CWE-732"},
+	Severity: analysis.Medium,
+	Doc:      "A resource-based permission that grants lambda:* or lambda:UpdateFunctionCode lets the other principal change or delete the function, not just call it.",
+	Fix:      "Grant lambda:InvokeFunction (or lambda:InvokeFunctionUrl) only.",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "Action: lambda:InvokeFunction"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    PartnerInvoke:\n      Type: AWS::Lambda::Permission\n      Properties:\n        Action: lambda:InvokeFunction\n        FunctionName: !GetAtt ResizeLambdaFunction.Arn\n        Principal: \"210987654321\""},
+		{Framework: model.Terraform, Code: "resource \"aws_lambda_permission\" \"partner\" {\n  statement_id  = \"PartnerInvoke\"\n  action        = \"lambda:InvokeFunction\"\n  function_name = aws_lambda_function.resize.function_name\n  principal     = \"210987654321\"\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, perm := range p.App.Permissions {
@@ -102,8 +114,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Medium,
 	Doc: "Lambda writes a function's output to CloudWatch Logs with the function's own role. Without logs:CreateLogStream and " +
 		"logs:PutLogEvents every log line, error and trace is silently dropped, and an incident leaves no record.",
-	Fix:        "Attach AWSLambdaBasicExecutionRole (or grant logs:CreateLogStream and logs:PutLogEvents on the function's log group).",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "ManagedPolicyArns:\n  - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}},
+	Fix: "Attach AWSLambdaBasicExecutionRole (or grant logs:CreateLogStream and logs:PutLogEvents on the function's log group).",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "ManagedPolicyArns:\n  - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    ExportRole:\n      Type: AWS::IAM::Role\n      Properties:\n        AssumeRolePolicyDocument:\n          Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Principal:\n                Service: lambda.amazonaws.com\n              Action: sts:AssumeRole\n        ManagedPolicyArns:\n          - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+		{Framework: model.Terraform, Code: "resource \"aws_iam_role_policy_attachment\" \"logs\" {\n  role       = aws_iam_role.fn.name\n  policy_arn = \"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole\"\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, r := range p.App.Roles {
@@ -144,8 +160,12 @@ var _ = register(&analysis.Rule{
 	Doc: "A function outside a VPC reaches the internet directly, so egress cannot be filtered and exfiltration from a compromised " +
 		"function is unrestricted. Attaching it to private subnets with VPC endpoints and no NAT limits where data can go. This costs " +
 		"cold-start time and NAT or endpoint fees, so the rule is off by default.",
-	Fix:        "Set VpcConfig (vpc_config) with private subnets and security groups; add VPC endpoints for the AWS services the function uses.",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "VpcConfig:\n  SubnetIds: [!Ref PrivateSubnetA, !Ref PrivateSubnetB]\n  SecurityGroupIds: [!Ref FunctionSg]"}},
+	Fix: "Set VpcConfig (vpc_config) with private subnets and security groups; add VPC endpoints for the AWS services the function uses.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "VpcConfig:\n  SubnetIds: [!Ref PrivateSubnetA, !Ref PrivateSubnetB]\n  SecurityGroupIds: [!Ref FunctionSg]"},
+		{Framework: model.Serverless, Code: "provider:\n  vpc:\n    securityGroupIds: [sg-0123456789abcdef0]\n    subnetIds: [subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002]"},
+		{Framework: model.Terraform, Code: "resource \"aws_lambda_function\" \"fn\" {\n  # ...\n  vpc_config {\n    subnet_ids         = [aws_subnet.private_a.id, aws_subnet.private_b.id]\n    security_group_ids = [aws_security_group.fn.id]\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	NonDefault: true,
 	Run: func(p *analysis.Pass) {

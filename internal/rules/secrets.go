@@ -146,7 +146,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Medium,
 	Doc: "An inline `warden:ignore RULE-ID` comment hides a finding. Without a reason, the next reader cannot tell an accepted risk from a " +
 		"silenced alarm. The suppression still applies; this finding asks for the reason.",
-	Fix:        "Write the reason after the rule ID: `# warden:ignore WAR-AUTH-001 public health check, returns a constant`.",
+	Fix: "Write the reason after the rule ID: `# warden:ignore WAR-AUTH-001 public health check, returns a constant`.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "Events:\n  Health: # warden:ignore WAR-AUTH-001 public health check, returns a constant\n    Type: HttpApi\n    Properties:\n      Path: /health\n      Method: GET"},
+		{Framework: model.Serverless, Code: "functions:\n  health:\n    handler: health.get\n    events:\n      - httpApi: # warden:ignore WAR-AUTH-001 public health check, returns a constant\n          path: /health\n          method: get"},
+		{Framework: model.Terraform, Code: "resource \"aws_lambda_function_url\" \"health\" {\n  function_name      = aws_lambda_function.health.function_name\n  authorization_type = \"NONE\" # warden:ignore WAR-AUTH-002 public health check, returns a constant\n}"},
+	},
 	Frameworks: allFrameworks,
 	// Produced by the driver while it applies suppressions.
 })

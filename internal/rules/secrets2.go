@@ -15,8 +15,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Medium,
 	Doc: "SSM String parameters are stored and returned unencrypted, and anyone with ssm:GetParameter can read them. Secrets belong in " +
 		"SecureString parameters (encrypted with KMS, readable only with kms:Decrypt) or Secrets Manager.",
-	Fix:        "Create the parameter as SecureString outside the template (CloudFormation cannot create SecureString), or use Secrets Manager, and reference it.",
-	Examples:   []analysis.Example{{Framework: model.Terraform, Code: "resource \"aws_ssm_parameter\" \"db_password\" {\n  type   = \"SecureString\"\n  key_id = aws_kms_key.params.arn\n}"}},
+	Fix: "Create the parameter as SecureString outside the template (CloudFormation cannot create SecureString), or use Secrets Manager, and reference it.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "# the SecureString is created outside the template; the function reads it\nEnvironment:\n  Variables:\n    DB_PASSWORD_PARAM: /billing/prod/db-password\nPolicies:\n  - SSMParameterReadPolicy:\n      ParameterName: billing/prod/db-password"},
+		{Framework: model.Serverless, Code: "# the SecureString is created outside the template; the function reads it\nprovider:\n  environment:\n    DB_PASSWORD_PARAM: /billing/prod/db-password\n  iam:\n    role:\n      statements:\n        - Effect: Allow\n          Action: ssm:GetParameter\n          Resource: arn:aws:ssm:${aws:region}:${aws:accountId}:parameter/billing/prod/db-password"},
+		{Framework: model.Terraform, Code: "resource \"aws_ssm_parameter\" \"db_password\" {\n  type   = \"SecureString\"\n  key_id = aws_kms_key.params.arn\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, prm := range resources(p, model.KindParameter) {
@@ -39,14 +43,18 @@ var _ = register(&analysis.Rule{
 })
 
 var _ = register(&analysis.Rule{
-	ID:         "WAR-SEC-004",
-	Title:      "Secret is never rotated",
-	SAS:        "SAS-7",
-	CWE:        []string{"CWE-324"},
-	Severity:   analysis.Medium,
-	Doc:        "A secret that never changes stays valid after it leaks, for as long as the system lives. Secrets Manager can rotate database and API credentials on a schedule.",
-	Fix:        "Add a rotation schedule (AWS::SecretsManager::RotationSchedule, aws_secretsmanager_secret_rotation).",
-	Examples:   []analysis.Example{{Framework: model.CloudFormation, Code: "Type: AWS::SecretsManager::RotationSchedule\nProperties:\n  SecretId: !Ref DbSecret\n  RotationRules:\n    AutomaticallyAfterDays: 30"}},
+	ID:       "WAR-SEC-004",
+	Title:    "Secret is never rotated",
+	SAS:      "SAS-7",
+	CWE:      []string{"CWE-324"},
+	Severity: analysis.Medium,
+	Doc:      "A secret that never changes stays valid after it leaks, for as long as the system lives. Secrets Manager can rotate database and API credentials on a schedule.",
+	Fix:      "Add a rotation schedule (AWS::SecretsManager::RotationSchedule, aws_secretsmanager_secret_rotation).",
+	Examples: []analysis.Example{
+		{Framework: model.CloudFormation, Code: "Type: AWS::SecretsManager::RotationSchedule\nProperties:\n  SecretId: !Ref DbSecret\n  RotationRules:\n    AutomaticallyAfterDays: 30"},
+		{Framework: model.Serverless, Code: "resources:\n  Resources:\n    DbSecretRotation:\n      Type: AWS::SecretsManager::RotationSchedule\n      Properties:\n        SecretId: !Ref DbSecret\n        RotationLambdaARN: !GetAtt RotateLambdaFunction.Arn\n        RotationRules:\n          AutomaticallyAfterDays: 30"},
+		{Framework: model.Terraform, Code: "resource \"aws_secretsmanager_secret_rotation\" \"db\" {\n  secret_id           = aws_secretsmanager_secret.db.id\n  rotation_lambda_arn = aws_lambda_function.rotate.arn\n  rotation_rules {\n    automatically_after_days = 30\n  }\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, s := range resources(p, model.KindSecret) {
@@ -69,8 +77,12 @@ var _ = register(&analysis.Rule{
 	Severity: analysis.Low,
 	Doc: "Lambda encrypts environment variables with an AWS-managed key that every principal allowed to read the function's configuration can use. " +
 		"A customer-managed key (KmsKeyArn) adds a kms:Decrypt check, so reading the configuration no longer reveals the values.",
-	Fix:        "Set KmsKeyArn (kms_key_arn, provider.kmsKeyArn) on functions whose environment holds sensitive values, or better, move them to a secret store.",
-	Examples:   []analysis.Example{{Framework: model.SAM, Code: "KmsKeyArn: !GetAtt EnvKey.Arn"}},
+	Fix: "Set KmsKeyArn (kms_key_arn, provider.kmsKeyArn) on functions whose environment holds sensitive values, or better, move them to a secret store.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "KmsKeyArn: !GetAtt EnvKey.Arn"},
+		{Framework: model.Serverless, Code: "provider:\n  kmsKeyArn: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+		{Framework: model.Terraform, Code: "resource \"aws_lambda_function\" \"charge\" {\n  # ...\n  kms_key_arn = aws_kms_key.env.arn\n}"},
+	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
 		for _, f := range functions(p) {
