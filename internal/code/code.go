@@ -136,11 +136,17 @@ func locate(root *source.Root, f *model.Function) (*location, string) {
 		} else if lang == "javascript" {
 			exts = jsExts
 		}
-		base := path.Join(codeDir, modRel)
-		for _, ext := range exts {
-			if st, err := root.Stat(base + ext); err == nil && st.Mode().IsRegular() {
-				file = base + ext
-				break
+		file = findSource(root, path.Join(codeDir, modRel), exts)
+		if file == "" && lang != "python" {
+			// Built JavaScript (tsc outDir, bundlers) is not in the
+			// repository; its TypeScript source usually is, under src/ or
+			// beside the output directory.
+			if first, rest, ok := strings.Cut(modRel, "/"); ok && builtDirs[first] {
+				for _, alt := range []string{"src/" + rest, rest} {
+					if file = findSource(root, path.Join(codeDir, alt), jsExts); file != "" {
+						break
+					}
+				}
 			}
 		}
 		if file == "" {
@@ -154,6 +160,19 @@ func locate(root *source.Root, f *model.Function) (*location, string) {
 		}
 	}
 	return &location{lang: lang, codeDir: codeDir, file: file, name: name}, ""
+}
+
+// builtDirs are output directories of JavaScript builds.
+var builtDirs = map[string]bool{"dist": true, "build": true, "lib": true, "out": true, ".build": true, ".webpack": true, ".esbuild": true}
+
+// findSource returns base plus the first extension naming a regular file.
+func findSource(root *source.Root, base string, exts []string) string {
+	for _, ext := range exts {
+		if st, err := root.Stat(base + ext); err == nil && st.Mode().IsRegular() {
+			return base + ext
+		}
+	}
+	return ""
 }
 
 func isCodeExt(ext string) bool {

@@ -12,7 +12,7 @@ import (
 func TestLocate(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []string{"py/src/app.py", "py/pkg/mod/handlers.py", "node/index.mjs", "node/lib/api.cjs", "ts/src/app.ts",
-		"sls/handler.js", "sls/functions/users.py", "art/build.zip", "tpl/app.py"} {
+		"sls/handler.js", "sls/functions/users.py", "art/build.zip", "tpl/app.py", "tsc/src/handlers/api.ts"} {
 		p := filepath.Join(dir, filepath.FromSlash(f))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -42,6 +42,7 @@ func TestLocate(t *testing.T) {
 		{"serverless handler file", "nodejs20.x", "handler.hello", "sls/handler.js", "sls/serverless.yml", "sls/handler.js", "hello", "sls", false},
 		{"serverless nested python", "python3.12", "functions/users.get", "sls/functions/users.py", "sls/serverless.yml", "sls/functions/users.py", "get", "sls", false},
 		{"no CodeUri: template dir", "python3.12", "app.handler", "", "tpl/template.yaml", "tpl/app.py", "handler", "tpl", false},
+		{"tsc output dir", "nodejs20.x", "dist/handlers/api.handler", "tsc", "", "tsc/src/handlers/api.ts", "handler", "tsc", false},
 		{"missing file", "python3.12", "nope.handler", "py", "", "", "", "", true},
 		{"zip artifact", "python3.12", "app.handler", "art/build.zip", "", "", "", "", true},
 		{"bad handler", "python3.12", "handler", "py", "", "", "", "", true},

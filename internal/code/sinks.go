@@ -182,9 +182,15 @@ func (a *analyzer) checkSinks(s *sinkCall) {
 				}
 			}
 		}
-		if shell {
-			a.report(ClassCommand, q+" with shell", s.pos, derive(s.arg(0), s.arg(1)))
-		} else {
+		prog, _ := s.arg(0).str()
+		argv := s.arg(1)
+		switch {
+		case shell:
+			a.report(ClassCommand, q+" with shell", s.pos, derive(s.arg(0), argv))
+		case isShell(prog) && argv != nil && argv.seq && hasDashC(argv):
+			// execFile('/bin/sh', ['-c', cmd]) is a shell too.
+			a.report(ClassCommand, q+" through "+prog+" -c", s.pos, argv)
+		default:
 			a.report(ClassCommand, q, s.pos, s.arg(0))
 		}
 	}
@@ -301,6 +307,16 @@ func isShell(p string) bool {
 	switch path.Base(p) {
 	case "sh", "bash", "zsh", "dash", "ash", "ksh":
 		return true
+	}
+	return false
+}
+
+// hasDashC reports whether an argument list literal holds "-c".
+func hasDashC(v *val) bool {
+	for _, f := range v.fields {
+		if s, ok := f.str(); ok && s == "-c" {
+			return true
+		}
 	}
 	return false
 }

@@ -14,6 +14,8 @@ exports.handler = async (event, context) => {
   execSync(`gzip ${mode}`); // want "WAR-INJ-001"
   spawn('sh', ['-c', body.script], { shell: true }); // want "WAR-INJ-001 .*with shell"
   spawn(body.program); // want "WAR-INJ-001"
+  cp.execFile('/bin/sh', ['-c', `tar xf ${file}`]); // want "WAR-INJ-001 .*through /bin/sh -c"
+  cp.execFile('/usr/bin/tar', ['xf', file]); // arguments, no shell
   await execP(`ls ${event.queryStringParameters.dir}`); // want "WAR-INJ-001 event.queryStringParameters.dir"
   helpers.archive(file);
 
