@@ -1,0 +1,2 @@
+const _ = require('lodash');
+exports.handler = async (event) => _.pick(event, ['to', 'subject']);
