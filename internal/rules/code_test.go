@@ -8,13 +8,11 @@ import (
 
 	"github.com/wardensec/warden/internal/analysis"
 	"github.com/wardensec/warden/internal/analysis/analysistest"
-	"github.com/wardensec/warden/internal/code"
 	"github.com/wardensec/warden/internal/load/all"
 )
 
-// Code rules read what code analysis put into the model, so every fixture
-// load runs it, exactly as `warden scan` does after loading.
-func init() { analysistest.DefaultEnrich = code.Analyze }
+// Code rules read what code analysis put into the model; TestMain
+// (main_test.go) makes every fixture load run it, as `warden scan` does.
 
 // The severity of an injection follows the most exposed trigger through
 // which its source is attacker-controlled, and every finding carries the
