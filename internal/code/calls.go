@@ -101,13 +101,6 @@ func (a *analyzer) call(fr *frame, e *env, c *ir.Call) *val {
 	}
 	a.checkSinks(sc)
 	out := a.result(sc, callee)
-	if recv != nil && recv.sdk != "" && method != "" {
-		if sub := a.sdkMethod(sc, recv.sdk); sub != "" {
-			out = &val{taints: out.taints, sdk: sub}
-		}
-	} else if svc := a.sdkClient(sc); svc != "" {
-		out.sdk = svc
-	}
 	a.callbacks(sc)
 	return out
 }

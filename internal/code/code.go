@@ -271,7 +271,7 @@ func parseFile(rel string, src []byte) (*ir.Module, error) {
 func newAnalyzer(ctx context.Context, c *cache, f *model.Function, loc *location) *analyzer {
 	return &analyzer{ctx: ctx, cache: c, fn: f, loc: loc, sources: functionSources(f), http: isHTTPFunction(f),
 		mods: map[string]*module{}, memo: map[string]*val{}, seen: map[string]bool{}, goMethods: map[string]*funcVal{},
-		sourcesUsed: map[string]bool{}, sinksHit: map[string]bool{}, imports: map[string]bool{}, sdk: map[string]bool{}}
+		sourcesUsed: map[string]bool{}, sinksHit: map[string]bool{}, imports: map[string]bool{}}
 }
 
 // analyzer holds the state of one function's analysis.
@@ -302,7 +302,6 @@ type analyzer struct {
 	sourcesUsed map[string]bool
 	sinksHit    map[string]bool
 	imports     map[string]bool
-	sdk         map[string]bool
 }
 
 func (a *analyzer) run() (*model.CodeFacts, string) {
@@ -359,7 +358,6 @@ func (a *analyzer) finish(facts *model.CodeFacts) {
 	facts.Sources = keys(a.sourcesUsed)
 	facts.Sinks = keys(a.sinksHit)
 	facts.Imports = keys(a.imports)
-	facts.SDKActions = keys(a.sdk)
 	sort.SliceStable(a.flows, func(i, j int) bool {
 		x, y := a.flows[i].Steps[len(a.flows[i].Steps)-1].Pos, a.flows[j].Steps[len(a.flows[j].Steps)-1].Pos
 		if x != y {

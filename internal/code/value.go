@@ -114,9 +114,6 @@ type val struct {
 	parsed    bool // parsed from JSON: may be an object, not a string
 	resp      bool // an HTTP response object (Express res)
 	cb        bool // the Lambda callback
-	// sdk is the AWS SDK service of a client ("S3"), with a kind for
-	// resource objects ("DynamoDB#table", "S3#resource").
-	sdk string
 	// facade marks a framework's view of the event (Powertools
 	// app.current_event, Chalice app.current_request), whose properties
 	// have Python names.
@@ -263,10 +260,6 @@ func join(a, b *val) *val {
 	out.fixedHead = a.fixedHead && b.fixedHead
 	out.parsed = a.parsed || b.parsed
 	out.resp = a.resp || b.resp
-	out.sdk = a.sdk
-	if out.sdk == "" {
-		out.sdk = b.sdk
-	}
 	out.cb = a.cb || b.cb
 	return out
 }
