@@ -101,6 +101,7 @@ func (a *analyzer) call(fr *frame, e *env, c *ir.Call) *val {
 	}
 	a.checkSinks(sc)
 	out := a.result(sc, callee)
+	a.uploadedObject(sc, out)
 	a.callbacks(sc)
 	return out
 }
@@ -427,4 +428,27 @@ func (a *analyzer) dynamo(s *sinkCall, fields map[string]*val) {
 		}
 		a.report(ClassSQL, "DynamoDB "+k, s.pos, v)
 	}
+}
+
+// uploadedObject taints what a storage-triggered function reads back about
+// an object (head_object/get_object: metadata, content type, body): whoever
+// uploaded the object chose all of it, as they chose its key.
+func (a *analyzer) uploadedObject(s *sinkCall, out *val) {
+	if !a.storage || s.recv == nil {
+		return
+	}
+	switch s.method {
+	case "get_object", "head_object", "getObject", "headObject":
+	case "send":
+		c := s.arg(0)
+		if c == nil || !(strings.HasSuffix(c.q, "GetObjectCommand()") || strings.HasSuffix(c.q, "HeadObjectCommand()")) {
+			return
+		}
+	default:
+		return
+	}
+	const label = "event.Records[*].s3.object"
+	a.sourcesUsed[label] = true
+	out.taints = addTaints(out.taints, &taint{source: label, trail: (*step)(nil).add(s.pos, "source: "+label+" (the uploaded object: metadata and content)")})
+	out.parsed = true
 }

@@ -269,7 +269,7 @@ func parseFile(rel string, src []byte) (*ir.Module, error) {
 }
 
 func newAnalyzer(ctx context.Context, c *cache, f *model.Function, loc *location) *analyzer {
-	return &analyzer{ctx: ctx, cache: c, fn: f, loc: loc, sources: functionSources(f), http: isHTTPFunction(f),
+	return &analyzer{ctx: ctx, cache: c, fn: f, loc: loc, sources: functionSources(f), http: isHTTPFunction(f), storage: hasTrigger(f, model.TriggerStorage),
 		mods: map[string]*module{}, memo: map[string]*val{}, seen: map[string]bool{}, goMethods: map[string]*funcVal{},
 		sourcesUsed: map[string]bool{}, sinksHit: map[string]bool{}, imports: map[string]bool{}}
 }
@@ -282,6 +282,7 @@ type analyzer struct {
 	loc     *location
 	sources []sourcePattern
 	http    bool
+	storage bool // triggered by object uploads
 
 	mods  map[string]*module
 	memo  map[string]*val

@@ -171,3 +171,12 @@ func parseLabel(s string) (string, []string) {
 	}
 	return "", nil
 }
+
+func hasTrigger(f *model.Function, kind model.TriggerKind) bool {
+	for _, t := range f.Triggers {
+		if t.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
