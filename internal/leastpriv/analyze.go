@@ -1,0 +1,332 @@
+// Package leastpriv derives least-privilege IAM policies from the AWS SDK
+// calls in each function's code (OWASP Serverless Top 10 SAS-4). It finds
+// boto3, AWS SDK for JavaScript v2/v3 and aws-sdk-go-v2 calls in the
+// language-neutral IR of internal/code/ir, maps them to IAM actions with the
+// embedded SDK-to-IAM map (data/README.md), and resolves the resources they
+// touch from literals and from environment variables that the template
+// points at its own resources. What it cannot resolve it says, and never
+// widens to "*" silently: a policy that looks least-privilege but is not is
+// worse than one that admits where it guessed.
+//
+// Analyze records the actions per function in model.Function.Code.SDKActions
+// for correlating rules, and keeps the full Usage (calls, resources, notes)
+// for the iam suggest command and the excess/missing permission rules.
+package leastpriv
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"weak"
+
+	"github.com/wardensec/warden/internal/code/ir"
+	"github.com/wardensec/warden/internal/model"
+	"github.com/wardensec/warden/internal/source"
+)
+
+// Usage is what one function's code does with AWS.
+type Usage struct {
+	FunctionID string `json:"function_id"`
+	// Located is true when the handler's code was found and parsed.
+	Located  bool   `json:"located"`
+	Language string `json:"language,omitempty"`
+	// Calls are the SDK calls reachable from the handler, in source order.
+	Calls []Call `json:"calls,omitempty"`
+	// Uses are the IAM actions the calls need, each on one resource.
+	Uses []Use `json:"uses,omitempty"`
+	// Unmapped are calls whose service or operation neither the map nor
+	// the catalogue knows, or that the code chose at run time.
+	Unmapped []Unmapped `json:"unmapped,omitempty"`
+	// Notes say what the analysis could not see: files not parsed, calls
+	// chosen at run time, a handler not found.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Complete reports whether Uses can be taken as everything the code does
+// with AWS: code located and parsed, every call mapped. Rules that read
+// "never used" from Uses require it.
+func (u *Usage) Complete() bool {
+	return u != nil && u.Located && len(u.Unmapped) == 0 && len(u.Notes) == 0
+}
+
+// Actions returns the distinct IAM actions of Uses, sorted.
+func (u *Usage) Actions() []string {
+	if u == nil {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, x := range u.Uses {
+		set[x.Action] = true
+	}
+	out := make([]string, 0, len(set))
+	for a := range set {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Use is one IAM action a call needs on one resource.
+type Use struct {
+	Action   string    `json:"action"`
+	Resource Resource  `json:"resource"`
+	Pos      model.Pos `json:"pos"`
+	// Optional marks actions that only some forms of the call need (PartiQL
+	// by statement verb, HeadObject with a VersionId) when the code does
+	// not show which.
+	Optional bool `json:"optional,omitempty"`
+}
+
+// Unmapped is an SDK call Warden could not map to IAM.
+type Unmapped struct {
+	Call   Call   `json:"call"`
+	Reason string `json:"reason"`
+}
+
+// The Usage of each function is kept beside the model rather than in it:
+// model.CodeFacts has only the action list (for correlating rules), and the
+// model is shared by other analyzers. Weak keys let a scanned App be
+// collected with its functions.
+var (
+	usageMu sync.Mutex
+	usages  = map[weak.Pointer[model.Function]]*Usage{}
+)
+
+func setUsage(f *model.Function, u *Usage) {
+	k := weak.Make(f)
+	usageMu.Lock()
+	_, had := usages[k]
+	usages[k] = u
+	usageMu.Unlock()
+	if !had {
+		runtime.AddCleanup(f, func(k weak.Pointer[model.Function]) {
+			usageMu.Lock()
+			delete(usages, k)
+			usageMu.Unlock()
+		}, k)
+	}
+}
+
+// UsageOf returns what Analyze found for a function, nil when it did not
+// analyse it (not an AWS function, no code in the scanned root, Analyze not
+// run).
+func UsageOf(f *model.Function) *Usage {
+	usageMu.Lock()
+	defer usageMu.Unlock()
+	return usages[weak.Make(f)]
+}
+
+// Analyze extracts the SDK calls of every deployable AWS function whose
+// code lies in root, resolves them to IAM actions and resources, and
+// records the actions in f.Code.SDKActions. It never runs scanned code and
+// never fails a scan: what it cannot read becomes a note on the Usage.
+func Analyze(ctx context.Context, root *source.Root, app *model.App) {
+	idx := model.NewIndex(app)
+	for _, f := range app.Functions {
+		if ctx.Err() != nil {
+			return
+		}
+		u := AnalyzeFunction(root, app, idx, f, nil)
+		if u == nil {
+			continue
+		}
+		setUsage(f, u)
+		if !u.Located {
+			continue
+		}
+		if f.Code == nil {
+			f.Code = &model.CodeFacts{Language: u.Language}
+		}
+		f.Code.SDKActions = u.Actions()
+	}
+}
+
+// AnalyzeFunction analyses one function. parse replaces the file parser in
+// tests and benchmarks (nil: read through root and parse by extension). It
+// returns nil for functions that are not AWS Lambda code Warden can read
+// (containers, other clouds, not deployed).
+func AnalyzeFunction(root *source.Root, app *model.App, idx *model.Index, f *model.Function, parse func(string) (*ir.Module, error)) *Usage {
+	if f.Provider != model.AWS || !model.IsDeployed(f.Deployed) {
+		return nil
+	}
+	loc, why := locate(root, f)
+	if loc == nil && why == "" {
+		return nil
+	}
+	u := &Usage{FunctionID: f.ID}
+	if loc == nil {
+		u.Notes = append(u.Notes, why)
+		return u
+	}
+	x := newExtractor(root, parse)
+	x.codeDir, x.entry = loc.codeDir, loc.file
+	var h *fnRef
+	if loc.lang == "go" {
+		m := x.loadGo(loc.codeDir)
+		if m == nil {
+			u.Notes = append(u.Notes, append([]string{"no Go main package in " + loc.codeDir}, x.problems...)...)
+			return u
+		}
+		u.Language = "go"
+		if v, ok := m.env.vars["main"]; ok && v.fn != nil {
+			h = v.fn
+		}
+	} else {
+		m := x.load(loc.file)
+		if m == nil {
+			u.Notes = append(u.Notes, x.problems...)
+			return u
+		}
+		u.Language = m.lang
+		h = handlerOf(m, loc.name)
+	}
+	u.Located = true
+	if h == nil {
+		u.Notes = append(u.Notes, fmt.Sprintf("handler %s not found in %s", loc.name, loc.file))
+	} else {
+		x.walk(h, nil)
+	}
+	u.Calls = x.sortedCalls()
+	u.Notes = append(u.Notes, x.problems...)
+	r := &resolver{app: app, idx: idx, fn: f}
+	for _, c := range u.Calls {
+		uses, why := r.uses(c)
+		if why != "" {
+			u.Unmapped = append(u.Unmapped, Unmapped{Call: c, Reason: why})
+			continue
+		}
+		u.Uses = append(u.Uses, uses...)
+	}
+	return u
+}
+
+// handlerOf finds the handler function in the entry module: a Python
+// function, a JS export (possibly nested, "handlers.main").
+func handlerOf(m *module, name string) *fnRef {
+	parts := strings.Split(name, ".")
+	var v *val
+	if m.js {
+		v = m.exports.dict[parts[0]]
+		if v == nil {
+			if def, ok := m.exports.dict["="]; ok && def.k == kDict {
+				v = def.dict[strings.ToLower(parts[0])]
+			} else if ok && def.k == kFunc && len(parts) == 1 {
+				v = def
+			}
+		}
+	}
+	if v == nil {
+		v = m.env.vars[parts[0]]
+	}
+	for _, p := range parts[1:] {
+		if v == nil || v.k != kDict {
+			return nil
+		}
+		v = v.field(p)
+	}
+	if v == nil || v.k != kFunc {
+		return nil
+	}
+	return v.fn
+}
+
+// location is where a function's handler lives.
+type location struct {
+	lang    string
+	codeDir string
+	file    string
+	name    string
+}
+
+// locate resolves a function's handler to a file, following Lambda's
+// conventions: Python "pkg/mod.func", Node "dir/file.export", Go a main
+// package in the code directory. It mirrors internal/code's (unexported)
+// locator so that the two analyses read the same file; why explains a
+// function whose code should be there but is not.
+func locate(root *source.Root, f *model.Function) (loc *location, why string) {
+	if f.PackageType.Is("Image") || root == nil {
+		return nil, ""
+	}
+	rt := strings.ToLower(f.Runtime.V)
+	lang := ""
+	switch {
+	case strings.HasPrefix(rt, "python"):
+		lang = "python"
+	case strings.HasPrefix(rt, "nodejs"):
+		lang = "javascript"
+	case rt == "go1.x" || strings.HasPrefix(rt, "provided"):
+		lang = "go"
+	case f.Runtime.IsKnown():
+		return nil, ""
+	}
+	cp := f.CodePath
+	dir := ""
+	switch {
+	case cp.State == model.Unknown:
+		return nil, fmt.Sprintf("code location %s is not resolvable statically", cp.Expr)
+	case !cp.IsKnown():
+		dir = path.Dir(f.Pos.File)
+	case cp.V == f.Pos.File:
+		return nil, "inline code in the template is not analysed"
+	default:
+		st, err := root.Stat(cp.V)
+		if err != nil {
+			return nil, fmt.Sprintf("code path %s not readable: %v", cp.V, err)
+		}
+		if !st.IsDir() {
+			if lang == "go" || !isCode(path.Ext(cp.V)) {
+				return nil, fmt.Sprintf("code path %s is a packaged artifact", cp.V)
+			}
+		}
+		dir = cp.V
+		if !st.IsDir() {
+			dir = path.Dir(cp.V)
+		}
+	}
+	if lang == "go" {
+		return &location{lang: "go", codeDir: dir, file: dir}, ""
+	}
+	if !f.Handler.IsKnown() {
+		return nil, "handler not known"
+	}
+	h := f.Handler.V
+	hdir, base := path.Split(h)
+	var modRel, name string
+	if lang == "python" {
+		i := strings.LastIndexByte(base, '.')
+		if i <= 0 {
+			return nil, fmt.Sprintf("handler %q is not of the form file.function", h)
+		}
+		modRel, name = hdir+strings.ReplaceAll(base[:i], ".", "/"), base[i+1:]
+	} else {
+		i := strings.IndexByte(base, '.')
+		if i <= 0 {
+			return nil, fmt.Sprintf("handler %q is not of the form file.function", h)
+		}
+		modRel, name = hdir+base[:i], base[i+1:]
+	}
+	exts := jsExts
+	if lang == "python" {
+		exts = []string{".py"}
+	} else if lang == "" {
+		exts = append([]string{".py"}, jsExts...)
+	}
+	if cp.IsKnown() {
+		if st, err := root.Stat(cp.V); err == nil && !st.IsDir() {
+			return &location{lang: lang, codeDir: dir, file: cp.V, name: name}, ""
+		}
+	}
+	base2 := path.Join(dir, modRel)
+	for _, ext := range exts {
+		if st, err := root.Stat(base2 + ext); err == nil && st.Mode().IsRegular() {
+			return &location{lang: lang, codeDir: dir, file: base2 + ext, name: name}, ""
+		}
+	}
+	return nil, fmt.Sprintf("handler file for %q not found under %s", h, dir)
+}
+
+func isCode(ext string) bool { return ext == ".py" || isJSExt(ext) }

@@ -1,0 +1,428 @@
+package leastpriv
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/wardensec/warden/internal/iam"
+	"github.com/wardensec/warden/internal/model"
+)
+
+// Resource is the resource a Use acts on: an ARN pattern, and the project
+// resources it was built from.
+type Resource struct {
+	// ARN is the pattern for a policy: "*" only for actions that do not
+	// support resource-level permissions, or where Notes say why.
+	ARN string `json:"arn"`
+	// Slots are the parts of ARN that stand for project resources whose
+	// names are chosen at deploy time; ARN has "*" there. Template outputs
+	// write references to the resources instead.
+	Slots []Slot `json:"slots,omitempty"`
+	// Template is ARN with each slot i written as "\x00i\x00", for the
+	// template outputs to fill.
+	Template string `json:"-"`
+	// Notes say what could not be resolved. Empty means the ARN is exactly
+	// what the code names.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Ref returns the project resource the ARN names when it names exactly
+// one (the iam.Target Ref for rules).
+func (r Resource) Ref() string {
+	if len(r.Slots) == 1 {
+		return r.Slots[0].Ref
+	}
+	return ""
+}
+
+// Slot is one project resource inside an ARN.
+type Slot struct {
+	Ref     string             `json:"ref"`     // model ID
+	Logical string             `json:"logical"` // logical name in the template
+	Kind    model.ResourceKind `json:"kind,omitempty"`
+	Type    string             `json:"type,omitempty"` // AWS::DynamoDB::Table, aws_dynamodb_table
+	// Function is true when the slot is a function (Lambda Invoke).
+	Function bool `json:"function,omitempty"`
+}
+
+// resolver turns calls into Uses for one function.
+type resolver struct {
+	app *model.App
+	idx *model.Index
+	fn  *model.Function
+}
+
+// uses maps one call to its IAM actions and resources; why is set when the
+// call cannot be mapped.
+func (r *resolver) uses(c Call) ([]Use, string) {
+	if c.Service == "" {
+		return nil, "the client's service is chosen at run time"
+	}
+	if c.Op == "" {
+		return nil, "the operation is chosen at run time"
+	}
+	m, err := Map()
+	if err != nil {
+		return nil, err.Error()
+	}
+	res, ok := m.Resolve(c.Service, c.Op)
+	if !ok {
+		return nil, fmt.Sprintf("%s is neither in the SDK-to-IAM map nor an IAM action of the catalogue", c.Key())
+	}
+	if res.Free {
+		return nil, ""
+	}
+	var out []Use
+	for _, v := range res.Variants {
+		pick, optional := r.condition(v, c)
+		if !pick {
+			continue
+		}
+		for _, rs := range r.resources(v, c) {
+			out = append(out, Use{Action: canonical(v.Action), Resource: rs, Pos: c.Pos, Optional: optional})
+		}
+	}
+	return out, ""
+}
+
+// canonical spells an action as the catalogue does.
+func canonical(a string) string {
+	if x, ok := iam.Catalogue().Action(a); ok {
+		return x.String()
+	}
+	return a
+}
+
+// condition decides whether a conditional variant applies to the call.
+// optional is true when the code does not show it (a PartiQL statement
+// built at run time): the action is then kept, marked optional.
+func (r *resolver) condition(v Variant, c Call) (pick, optional bool) {
+	if v.Conditions == nil {
+		return true, false
+	}
+	lhs := strings.ToLower(v.Conditions.LHS)
+	val, present := c.Params[lhs]
+	switch v.Conditions.Op {
+	case "Exists":
+		return present, false
+	case "NotExists":
+		return !present, false
+	case "IContains":
+		if s, ok := val.Literal(); ok {
+			return strings.Contains(strings.ToUpper(s), strings.ToUpper(v.Conditions.RHS)), false
+		}
+		return true, true
+	case "NotEquals":
+		if s, ok := val.Literal(); ok {
+			return s != v.Conditions.RHS, false
+		}
+		return true, true
+	}
+	return true, true
+}
+
+// resources builds the ARN patterns of one variant for a call.
+func (r *resolver) resources(v Variant, c Call) []Resource {
+	b := &arnBuilder{r: r, c: c}
+	if v.ARNOverride != nil && v.ARNOverride.Template != "" {
+		return []Resource{b.finish(b.fill(v.ARNOverride.Template, nil))}
+	}
+	act, ok := iam.Catalogue().Action(v.Action)
+	if !ok || len(act.Resources) == 0 {
+		// No resource-level permissions: "*" is the only possible
+		// Resource, and no widening.
+		return []Resource{{ARN: "*", Template: "*"}}
+	}
+	types := chooseTypes(act, v)
+	var out []Resource
+	for _, t := range types {
+		if tmpl, ok := lookupFold(v.ResourceARNMappings, t.Name); ok {
+			out = append(out, b.finish(b.fill(tmpl, nil)))
+			continue
+		}
+		b2 := &arnBuilder{r: r, c: c}
+		out = append(out, b2.finish(b2.fill(t.ARN, &v)))
+	}
+	if len(out) == 0 {
+		return []Resource{{ARN: "*", Template: "*", Notes: []string{"no resource type of " + v.Action + " fits the call"}}}
+	}
+	return out
+}
+
+func lookupFold(m map[string]string, k string) (string, bool) {
+	for kk, v := range m {
+		if strings.EqualFold(kk, k) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// chooseTypes picks the resource types a call's ARN should name: the
+// required ones, or else the one whose template variables the map fills
+// from the call (s3:GetObject names "object", not "accesspointobject").
+func chooseTypes(act *iam.Action, v Variant) []*iam.ResourceType {
+	var req []*iam.ResourceType
+	for _, ar := range act.Resources {
+		if ar.Required && ar.Type != nil {
+			req = append(req, ar.Type)
+		}
+	}
+	if len(req) > 0 {
+		if len(req) > 1 {
+			// Several required types (rare): keep those the map fills.
+			var filled []*iam.ResourceType
+			for _, t := range req {
+				if covered(t.ARN, v) {
+					filled = append(filled, t)
+				}
+			}
+			if len(filled) > 0 {
+				return filled
+			}
+		}
+		return req
+	}
+	for _, ar := range act.Resources {
+		if ar.Type != nil && covered(ar.Type.ARN, v) {
+			return []*iam.ResourceType{ar.Type}
+		}
+	}
+	if len(act.Resources) > 0 && act.Resources[0].Type != nil {
+		return []*iam.ResourceType{act.Resources[0].Type}
+	}
+	return nil
+}
+
+var varRe = regexp.MustCompile(`\$\{([A-Za-z0-9_.\[\]]+)\}`)
+
+// covered reports whether the map fills every variable of an ARN template
+// but the partition, region and account.
+func covered(tmpl string, v Variant) bool {
+	if _, ok := lookupFold(v.ResourceARNMappings, ""); ok {
+		return true
+	}
+	for _, m := range varRe.FindAllStringSubmatch(tmpl, -1) {
+		switch m[1] {
+		case "Partition", "Region", "Account":
+			continue
+		}
+		if _, ok := v.ResourceMappings[m[1]]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// arnBuilder fills one ARN template from a call's parameters.
+type arnBuilder struct {
+	r     *resolver
+	c     Call
+	slots []Slot
+	notes []string
+}
+
+func (b *arnBuilder) note(s string) {
+	for _, n := range b.notes {
+		if n == s {
+			return
+		}
+	}
+	b.notes = append(b.notes, s)
+}
+
+// Marks for the deployment's partition, region and account in a
+// Resource's Template: the ARN reads them as aws, * and *, template outputs
+// as the stack's own values.
+const (
+	markPartition = "\x00p\x00"
+	markRegion    = "\x00r\x00"
+	markAccount   = "\x00a\x00"
+)
+
+func (b *arnBuilder) finish(tmpl string) Resource {
+	return Resource{ARN: Render(tmpl, b.slots, func(int, Slot) string { return "*" }, "aws", "*", "*"), Template: tmpl, Slots: b.slots, Notes: b.notes}
+}
+
+// Render fills a Resource template: each slot with slot(i, s), and the
+// partition, region and account marks with the given strings.
+func Render(tmpl string, slots []Slot, slot func(int, Slot) string, partition, region, account string) string {
+	out := tmpl
+	for i, s := range slots {
+		out = strings.ReplaceAll(out, slotMark(i), slot(i, s))
+	}
+	return strings.NewReplacer(markPartition, partition, markRegion, region, markAccount, account).Replace(out)
+}
+
+func slotMark(i int) string { return fmt.Sprintf("\x00%d\x00", i) }
+
+// fill expands a template: a catalogue ARN template (variables filled from
+// v's resource mappings) or a map template over the call's parameters.
+func (b *arnBuilder) fill(tmpl string, v *Variant) string {
+	out := varRe.ReplaceAllStringFunc(tmpl, func(s string) string {
+		name := s[2 : len(s)-1]
+		switch name {
+		case "Partition":
+			return markPartition
+		case "Region":
+			return markRegion
+		case "Account":
+			return markAccount
+		}
+		if v != nil {
+			m, ok := v.ResourceMappings[name]
+			if !ok {
+				b.note(fmt.Sprintf("%s: the map gives no value for ${%s}", b.c.Key(), name))
+				return "*"
+			}
+			return b.expr(m.Template)
+		}
+		return b.param(name)
+	})
+	return out
+}
+
+var (
+	macroRe = regexp.MustCompile(`%%(regex|urlencode|iftemplatematch|many|iftruthy)%(.*?)%%`)
+	regexRe = regexp.MustCompile(`^(\$\{[^}]+\})%/(.*)/g$`)
+)
+
+// expr evaluates one map template ("${Bucket}", "%%regex%${QueueUrl}%/re/g%%").
+func (b *arnBuilder) expr(t string) string {
+	if t == "*" {
+		return "*"
+	}
+	t = macroRe.ReplaceAllStringFunc(t, func(s string) string {
+		m := macroRe.FindStringSubmatch(s)
+		switch m[1] {
+		case "urlencode", "iftemplatematch":
+			return m[2]
+		case "regex":
+			rm := regexRe.FindStringSubmatch(m[2])
+			if rm == nil {
+				return "*"
+			}
+			return "\x01" + rm[1] + "\x01" + rm[2] + "\x01"
+		}
+		b.note(fmt.Sprintf("%s: the map's template %s is not evaluated", b.c.Key(), s))
+		return "*"
+	})
+	// Regex macros apply to one parameter: evaluate it, then the regex.
+	for {
+		i := strings.Index(t, "\x01")
+		if i < 0 {
+			break
+		}
+		rest := t[i+1:]
+		j := strings.Index(rest, "\x01")
+		k := strings.Index(rest[j+1:], "\x01")
+		if j < 0 || k < 0 {
+			break
+		}
+		ref, re := rest[:j], rest[j+1:j+1+k]
+		val := b.paramRaw(ref[2 : len(ref)-1])
+		t = t[:i] + b.applyRegex(val, re) + rest[j+1+k+1:]
+	}
+	return varRe.ReplaceAllStringFunc(t, func(s string) string { return b.param(s[2 : len(s)-1]) })
+}
+
+// applyRegex extracts the first group of re from a resolved value; a
+// value with slots or wildcards is kept when the regex would only strip a
+// prefix it cannot see (a queue URL from a referenced queue).
+func (b *arnBuilder) applyRegex(v string, re string) string {
+	if strings.Contains(v, "\x00") || v == "*" {
+		// A slot stands for the resource's name already.
+		if i := strings.LastIndex(v, "\x00"); i >= 0 {
+			j := strings.LastIndex(v[:i], "\x00")
+			if j >= 0 {
+				return v[j : i+1]
+			}
+		}
+		return v
+	}
+	rx, err := regexp.Compile(re)
+	if err != nil {
+		return "*"
+	}
+	m := rx.FindStringSubmatch(v)
+	if len(m) < 2 {
+		if strings.Contains(v, "*") {
+			return "*"
+		}
+		b.note(fmt.Sprintf("%s: %q does not have the expected form", b.c.Key(), v))
+		return "*"
+	}
+	return m[1]
+}
+
+// param resolves a call parameter for an ARN.
+func (b *arnBuilder) param(name string) string { return b.paramRaw(name) }
+
+func (b *arnBuilder) paramRaw(name string) string {
+	s, ok := b.c.Params[strings.ToLower(name)]
+	if !ok {
+		b.note(fmt.Sprintf("%s: parameter %s is not visible in the call (passed in a variable Warden cannot follow)", b.c.Key(), name))
+		return "*"
+	}
+	if !s.Known() {
+		b.note(fmt.Sprintf("%s: %s is computed at run time", b.c.Key(), name))
+		return "*"
+	}
+	var out strings.Builder
+	for _, p := range s.Parts {
+		switch {
+		case p.Lit != "":
+			out.WriteString(p.Lit)
+		case p.Unknown:
+			b.note(fmt.Sprintf("%s: part of %s is computed at run time", b.c.Key(), name))
+			out.WriteString("*")
+		case p.Env != "":
+			out.WriteString(b.env(p.Env, name))
+		}
+	}
+	return out.String()
+}
+
+// env resolves an environment variable of the function: a literal value,
+// a reference to a project resource (a slot), or "*" with a note.
+func (b *arnBuilder) env(name, param string) string {
+	var ev *model.EnvVar
+	for i := range b.r.fn.Environment {
+		if b.r.fn.Environment[i].Name == name {
+			ev = &b.r.fn.Environment[i]
+		}
+	}
+	if ev == nil {
+		b.note(fmt.Sprintf("%s: environment variable %s is not set in the template", b.c.Key(), name))
+		return "*"
+	}
+	v := ev.Value
+	if v.Ref != "" {
+		if res, ok := b.r.idx.Resources[v.Ref]; ok {
+			b.slots = append(b.slots, Slot{Ref: res.ID, Logical: res.Name, Kind: res.Kind, Type: res.Type})
+			b.note(fmt.Sprintf("%s: %s is %s (%s %s); its name is chosen at deploy time", b.c.Key(), param, exprOr(v), res.Type, res.Name))
+			return slotMark(len(b.slots) - 1)
+		}
+		if fn, ok := b.r.idx.Functions[v.Ref]; ok {
+			if fn.FunctionName.IsKnown() {
+				return fn.FunctionName.V
+			}
+			b.slots = append(b.slots, Slot{Ref: fn.ID, Logical: fn.Name, Function: true, Type: "function"})
+			b.note(fmt.Sprintf("%s: %s is %s (function %s); its name is chosen at deploy time", b.c.Key(), param, exprOr(v), fn.Name))
+			return slotMark(len(b.slots) - 1)
+		}
+	}
+	if v.IsKnown() {
+		return v.V
+	}
+	b.note(fmt.Sprintf("%s: environment variable %s = %s cannot be resolved to a project resource", b.c.Key(), name, exprOr(v)))
+	return "*"
+}
+
+func exprOr(v model.Value) string {
+	if v.Expr != "" {
+		return v.Expr
+	}
+	return v.String()
+}
