@@ -26,6 +26,11 @@ var Rule = &analysis.Rule{
 		"are not deployed. Matching is offline, against the database that `warden db update` or `warden db import` installs.",
 	Fix: "Upgrade the package to the fixed version the finding names (or later) and regenerate the lock file. " +
 		"When no fix exists, replace the package or accept the risk with an inline suppression that gives the reason.",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "# src/requirements.txt, shipped by the function whose CodeUri is src/\nPyYAML==5.4     # was 5.3.1 (GHSA-8q59-q68h-6hv4)\nrequests==2.32.3"},
+		{Framework: model.Serverless, Code: "# package-lock.json next to serverless.yml: upgrade, then commit the lock file\nnpm install lodash@4.17.21 minimist@1.2.6"},
+		{Framework: model.Terraform, Code: "# the directory that data \"archive_file\" zips (source_dir) holds go.mod:\ngo get golang.org/x/net@v0.23.0 && go mod tidy"},
+	},
 	Frameworks: []model.Framework{model.SAM, model.CloudFormation, model.Serverless, model.Terraform},
 	Run:        runVulnerable,
 }
@@ -42,6 +47,11 @@ var UnpinnedRule = &analysis.Rule{
 		"and Warden cannot check the version that will be deployed.",
 	Fix: "Pin every requirement (`requests==2.31.0`), ideally with hashes (`pip-compile --generate-hashes`), or use a lock " +
 		"file (poetry.lock, uv.lock, Pipfile.lock).",
+	Examples: []analysis.Example{
+		{Framework: model.SAM, Code: "# src/requirements.txt\nrequests==2.32.3 \\\n    --hash=sha256:70761cfe03c773ceb22aa2f671b4757976145175cdfca038c02654d061d6dcc6"},
+		{Framework: model.Serverless, Code: "# requirements.txt packaged by serverless-python-requirements\nboto3==1.35.36\nPyJWT==2.9.0"},
+		{Framework: model.Terraform, Code: "# lambda/requirements.txt (the archive_file source_dir)\nurllib3==2.2.3"},
+	},
 	Frameworks: []model.Framework{model.SAM, model.CloudFormation, model.Serverless, model.Terraform},
 	Run:        runUnpinned,
 }
