@@ -122,8 +122,52 @@ func (b *builder) run() *model.App {
 	b.finishWebsocket()
 	b.buildRoles()
 	b.buildAPIs()
+	b.attachWAF()
 	b.applyRegion()
 	return b.app
+}
+
+// attachWAF connects WAF associations declared under resources to the APIs
+// the framework generates. The resources section is loaded before those
+// APIs exist, so the CloudFormation loader could not match a target such as
+// arn:aws:apigateway:...::/restapis/${ApiGatewayRestApi}/stages/prod.
+func (b *builder) attachWAF() {
+	apis := map[string]*model.Resource{"ApiGatewayRestApi": b.restAPI, "HttpApi": b.httpAPI, "WebsocketsApi": b.wsAPI}
+	matched := map[model.Pos]bool{}
+	for _, w := range b.app.Resources {
+		if w.Kind != model.KindWAF || !model.IsDeployed(w.Deployed) {
+			continue
+		}
+		target := w.Attr("target")
+		expr := target.Expr + " " + target.V
+		for name, api := range apis {
+			if api == nil || !strings.Contains(expr, name) {
+				continue
+			}
+			acl := w.Attr(model.AttrWebACL)
+			api.SetAttr(model.AttrWebACL, acl)
+			for _, st := range b.app.Resources {
+				if st.Kind == model.KindStage && st.Attr(model.AttrAPI).Ref == api.ID {
+					st.SetAttr(model.AttrWebACL, acl)
+				}
+			}
+			b.app.Edges = append(b.app.Edges, model.Edge{From: w.ID, To: api.ID, Kind: model.EdgeAttached, Pos: w.Pos})
+			matched[w.Pos] = true
+		}
+	}
+	if len(matched) == 0 {
+		return
+	}
+	// Drop the CloudFormation loader's "cannot match" notes for the
+	// associations matched here.
+	kept := b.app.Diagnostics[:0]
+	for _, d := range b.app.Diagnostics {
+		if matched[d.Pos] && strings.Contains(d.Message, "WAF association") {
+			continue
+		}
+		kept = append(kept, d)
+	}
+	b.app.Diagnostics = kept
 }
 
 // applyRegion records provider.region on everything the service deploys,
