@@ -81,12 +81,23 @@ const benchAPIKey = "bench-key-0123456789"
 // loadTimeLimit bounds one load loop whatever b.N is.
 const loadTimeLimit = 2 * time.Minute
 
+// upstreamConns counts connections accepted by the bench upstreams, so that
+// each load reports how many it opened: with connection reuse working it is
+// at most the client count, however many requests were sent.
+var upstreamConns atomic.Int64
+
 func benchUpstream(b *testing.B) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"ok":true}`)
 	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			upstreamConns.Add(1)
+		}
+	}
+	srv.Start()
 	b.Cleanup(srv.Close)
 	return srv
 }
@@ -230,6 +241,7 @@ func load(b *testing.B, url string, hdr http.Header, clients int) {
 			b.Fatal(err)
 		}
 	}
+	dials := upstreamConns.Load()
 	var next atomic.Int64
 	lats := make([][]time.Duration, clients)
 	var failed atomic.Value
@@ -268,6 +280,7 @@ func load(b *testing.B, url string, hdr http.Header, clients int) {
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(upstreamConns.Load()-dials), "upstream-conns")
 }
 
 type statusErr struct{ code int }

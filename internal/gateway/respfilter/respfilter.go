@@ -68,6 +68,12 @@ type Middleware struct {
 	cfg  Config
 	hsts string
 	log  *slog.Logger
+	// The security headers' values, built once. secure runs twice per
+	// response; Header.Set would allocate a fresh slice for each of them
+	// every time. Each slice has cap == len, so a later Add (the proxy
+	// copying an upstream's header of the same name) reallocates instead
+	// of writing into the shared array.
+	nosniff, deny, csp, referrer, hstsVal []string
 }
 
 // New builds the stage.
@@ -91,6 +97,8 @@ func New(cfg Config, opts Options) (*Middleware, error) {
 	if cfg.HSTSMaxAge > 0 {
 		m.hsts = "max-age=" + strconv.Itoa(int(cfg.HSTSMaxAge/time.Second)) + "; includeSubDomains"
 	}
+	one := func(v string) []string { return []string{v}[:1:1] }
+	m.nosniff, m.deny, m.csp, m.referrer, m.hstsVal = one("nosniff"), one("DENY"), one(cfg.ContentSecurityPolicy), one(cfg.ReferrerPolicy), one(m.hsts)
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
@@ -104,15 +112,17 @@ func (m *Middleware) Close() error { return nil }
 var leaky = []string{"Server", "X-Powered-By", "X-Aspnet-Version", "X-Aspnetmvc-Version", "X-Runtime", "X-Generator"}
 
 func (m *Middleware) secure(h http.Header, tls bool) {
+	// The names are canonical already: plain map operations skip the
+	// canonicalisation that Header.Del and Header.Set repeat.
 	for _, k := range leaky {
-		h.Del(k)
+		delete(h, k)
 	}
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", m.cfg.ContentSecurityPolicy)
-	h.Set("Referrer-Policy", m.cfg.ReferrerPolicy)
+	h["X-Content-Type-Options"] = m.nosniff
+	h["X-Frame-Options"] = m.deny
+	h["Content-Security-Policy"] = m.csp
+	h["Referrer-Policy"] = m.referrer
 	if tls && m.hsts != "" {
-		h.Set("Strict-Transport-Security", m.hsts)
+		h["Strict-Transport-Security"] = m.hstsVal
 	}
 }
 
