@@ -10,7 +10,9 @@ import (
 	"github.com/wardensec/warden/internal/analysis/analysistest"
 	"github.com/wardensec/warden/internal/code"
 	"github.com/wardensec/warden/internal/deps"
+	"github.com/wardensec/warden/internal/leastpriv"
 	"github.com/wardensec/warden/internal/model"
+	"github.com/wardensec/warden/internal/secrets"
 	"github.com/wardensec/warden/internal/source"
 	"github.com/wardensec/warden/internal/vulndb"
 )
@@ -31,6 +33,8 @@ func TestMain(m *testing.M) {
 	db := vulndb.Open(dir)
 	analysistest.DefaultEnrich = func(ctx context.Context, root *source.Root, app *model.App) {
 		code.Analyze(ctx, root, app)
+		leastpriv.Analyze(ctx, root, app)
+		secrets.Scan(ctx, root, app)
 		if _, err := deps.Enrich(ctx, root, app, db, deps.Options{}); err != nil {
 			panic(err)
 		}

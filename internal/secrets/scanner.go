@@ -132,6 +132,11 @@ func (s *gitleaksScanner) ScanFile(p string, data []byte) []Finding {
 	var out []Finding
 	seen := map[[2]int]int{} // line, column -> index in out
 	for _, g := range raw {
+		// Some gitleaks rules (hashicorp-tf-password) capture the quotes
+		// around the value; the secret is what is inside them.
+		if t := strings.Trim(g.Secret, "\"'`"); len(t) > 0 {
+			g.Secret = t
+		}
 		if g.Secret == "" || !keep(p, g) {
 			continue
 		}
@@ -258,11 +263,13 @@ func Redact(secret string) (prefix string, length int, redacted string) {
 	return prefix, length, fmt.Sprintf("%s**** (%d chars)", prefix, length)
 }
 
-// classify maps a detector to a model secret class.
+// classify maps a detector to a model secret class. Cloud credentials are
+// keys to a whole cloud account; a Google API key (AIza...) is a project
+// key usually restricted to some APIs, so it counts as a provider token.
 func classify(rule string) string {
 	switch {
 	case rule == ruleAWSSecret || rule == "aws-access-token" || rule == "alibaba-secret-key" ||
-		rule == "azure-ad-client-secret" || rule == "gcp-api-key" || rule == "yandex-aws-access-token" ||
+		rule == "azure-ad-client-secret" || rule == "yandex-aws-access-token" ||
 		strings.HasPrefix(rule, "aws-amazon-bedrock"):
 		return model.SecretCloud
 	case rule == "private-key" || rule == "age-secret-key" || rule == "pkcs12-file":
@@ -426,8 +433,10 @@ func wardenRules() []config.Rule {
 			Description: "AWS secret access key assigned to a telling name",
 			// The 40-character secret key under a name that says what it is:
 			// aws_secret_access_key, AWS_SECRET_ACCESS_KEY, secretAccessKey,
-			// SecretAccessKey: in code, credentials files, env blocks and HCL.
-			Regex:      gregexp.MustCompile(`(?i)(?:aws[\w.-]{0,20}secret[\w.-]{0,10}key|secret[_.-]?access[_.-]?key)["'\]]{0,2}\s*(?::|=|=>|:=)\s*["'\x60]?([A-Za-z0-9/+]{40})(?:["'\x60\s;,)}]|\\[nr]|$)`),
+			// SecretAccessKey, and secret_key (the Terraform AWS provider):
+			// in code, credentials files, env blocks and HCL. Exactly 40
+			// base64 characters is the AWS secret key's shape.
+			Regex:      gregexp.MustCompile(`(?i)(?:aws[\w.-]{0,20}secret[\w.-]{0,10}key|secret[_.-]?access[_.-]?key|\bsecret[_.-]?key)["'\]]{0,2}\s*(?::|=|=>|:=)\s*["'\x60]?([A-Za-z0-9/+]{40})(?:["'\x60\s;,)}]|\\[nr]|$)`),
 			Entropy:    3.5,
 			Keywords:   []string{"secret"},
 			Allowlists: []*config.Allowlist{notExample},
