@@ -126,7 +126,7 @@ func (r *resolver) condition(v Variant, c Call) (pick, optional bool) {
 func (r *resolver) resources(v Variant, c Call) []Resource {
 	b := &arnBuilder{r: r, c: c}
 	if v.ARNOverride != nil && v.ARNOverride.Template != "" {
-		return []Resource{b.finish(b.fill(v.ARNOverride.Template, nil))}
+		return []Resource{b.finish(b.expr(v.ARNOverride.Template))}
 	}
 	act, ok := iam.Catalogue().Action(v.Action)
 	if !ok || len(act.Resources) == 0 {
@@ -134,20 +134,55 @@ func (r *resolver) resources(v Variant, c Call) []Resource {
 		// Resource, and no widening.
 		return []Resource{{ARN: "*", Template: "*"}}
 	}
-	types := chooseTypes(act, v)
 	var out []Resource
-	for _, t := range types {
+	for _, t := range chooseTypes(act, v, c) {
+		b := &arnBuilder{r: r, c: c}
 		if tmpl, ok := lookupFold(v.ResourceARNMappings, t.Name); ok {
-			out = append(out, b.finish(b.fill(tmpl, nil)))
+			arn := b.expr(tmpl)
+			if whole := isSlot(arn) || arn == "*"; !whole {
+				out = append(out, b.finish(arn))
+				continue
+			}
+			// The whole ARN is a referenced resource or unknown: write the
+			// type's ARN with the name in place, so the service and the
+			// resource type stay pinned.
+			out = append(out, b.finish(b.fillWith(t.ARN, arn)))
 			continue
 		}
-		b2 := &arnBuilder{r: r, c: c}
-		out = append(out, b2.finish(b2.fill(t.ARN, &v)))
+		out = append(out, b.finish(b.fill(t.ARN, &v)))
 	}
 	if len(out) == 0 {
 		return []Resource{{ARN: "*", Template: "*", Notes: []string{"no resource type of " + v.Action + " fits the call"}}}
 	}
 	return out
+}
+
+// isSlot reports whether s is exactly one slot mark.
+func isSlot(s string) bool {
+	return len(s) >= 3 && s[0] == 0 && s[len(s)-1] == 0 && strings.Count(s, "\x00") == 2 && s[1] >= '0' && s[1] <= '9'
+}
+
+// fillWith expands a catalogue ARN template with every resource variable
+// set to name.
+func (b *arnBuilder) fillWith(tmpl, name string) string {
+	return varRe.ReplaceAllStringFunc(tmpl, func(s string) string {
+		if m, ok := pseudo(s[2 : len(s)-1]); ok {
+			return m
+		}
+		return name
+	})
+}
+
+func pseudo(name string) (string, bool) {
+	switch name {
+	case "Partition":
+		return markPartition, true
+	case "Region":
+		return markRegion, true
+	case "Account":
+		return markAccount, true
+	}
+	return "", false
 }
 
 func lookupFold(m map[string]string, k string) (string, bool) {
@@ -162,7 +197,7 @@ func lookupFold(m map[string]string, k string) (string, bool) {
 // chooseTypes picks the resource types a call's ARN should name: the
 // required ones, or else the one whose template variables the map fills
 // from the call (s3:GetObject names "object", not "accesspointobject").
-func chooseTypes(act *iam.Action, v Variant) []*iam.ResourceType {
+func chooseTypes(act *iam.Action, v Variant, c Call) []*iam.ResourceType {
 	var req []*iam.ResourceType
 	for _, ar := range act.Resources {
 		if ar.Required && ar.Type != nil {
@@ -170,6 +205,13 @@ func chooseTypes(act *iam.Action, v Variant) []*iam.ResourceType {
 		}
 	}
 	if len(req) > 0 {
+		// Optional types the call names too (a Query with an IndexName
+		// needs the index ARN as well as the table's).
+		for _, ar := range act.Resources {
+			if !ar.Required && ar.Type != nil && covered(ar.Type.ARN, v) && callNames(ar.Type.ARN, v, c) {
+				req = append(req, ar.Type)
+			}
+		}
 		if len(req) > 1 {
 			// Several required types (rare): keep those the map fills.
 			var filled []*iam.ResourceType
@@ -196,6 +238,26 @@ func chooseTypes(act *iam.Action, v Variant) []*iam.ResourceType {
 }
 
 var varRe = regexp.MustCompile(`\$\{([A-Za-z0-9_.\[\]]+)\}`)
+
+// callNames reports whether every parameter the type's variables come
+// from is present in the call.
+func callNames(tmpl string, v Variant, c Call) bool {
+	for _, m := range varRe.FindAllStringSubmatch(tmpl, -1) {
+		if _, ok := pseudo(m[1]); ok {
+			continue
+		}
+		rm, ok := v.ResourceMappings[m[1]]
+		if !ok {
+			return false
+		}
+		for _, pm := range varRe.FindAllStringSubmatch(rm.Template, -1) {
+			if _, ok := c.Params[strings.ToLower(pm[1])]; !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // covered reports whether the map fills every variable of an ARN template
 // but the partition, region and account.
@@ -262,13 +324,8 @@ func slotMark(i int) string { return fmt.Sprintf("\x00%d\x00", i) }
 func (b *arnBuilder) fill(tmpl string, v *Variant) string {
 	out := varRe.ReplaceAllStringFunc(tmpl, func(s string) string {
 		name := s[2 : len(s)-1]
-		switch name {
-		case "Partition":
-			return markPartition
-		case "Region":
-			return markRegion
-		case "Account":
-			return markAccount
+		if m, ok := pseudo(name); ok {
+			return m
 		}
 		if v != nil {
 			m, ok := v.ResourceMappings[name]
@@ -360,6 +417,9 @@ func (b *arnBuilder) applyRegex(v string, re string) string {
 func (b *arnBuilder) param(name string) string { return b.paramRaw(name) }
 
 func (b *arnBuilder) paramRaw(name string) string {
+	if m, ok := pseudo(name); ok {
+		return m
+	}
 	s, ok := b.c.Params[strings.ToLower(name)]
 	if !ok {
 		b.note(fmt.Sprintf("%s: parameter %s is not visible in the call (passed in a variable Warden cannot follow)", b.c.Key(), name))
