@@ -62,13 +62,13 @@ func newConn(c net.Conn, opts Options) *Conn {
 // net/http reads them.
 type Conn struct {
 	net.Conn
-	p     parser
-	head  []byte // the head being collected
-	stash []byte // bytes read past a complete head, not yet parsed
-	out   []byte // checked bytes waiting for the caller
-	rbuf  []byte
-	err   error // read error to return (once) when out and stash are drained
-	done  bool  // a head was refused: only the synthetic request remains
+	p      parser
+	head   []byte // the head being collected
+	out    []byte // checked bytes waiting for the caller, from outPos on
+	rbuf   []byte
+	err    error // read error to return (once) when out is drained
+	outPos int
+	done   bool // a head was refused: only the synthetic request remains
 
 	mu  sync.Mutex
 	rej *Rejection
@@ -91,19 +91,30 @@ const syntheticPath = "/.warden/framing-refused"
 
 const tokenHeader = "X-Warden-Framing-Token"
 
+// directMin is the smallest caller buffer that Read fills straight from the
+// connection. net/http reads 4 KiB at a time; its 1-byte background reads go
+// through the wrapper's own buffer instead, so that a head does not arrive a
+// byte per read.
+const directMin = 1024
+
 // Read returns the connection's bytes, withholding each request head until
-// it is complete and checked.
+// it is complete and checked. In the common case (a head and its body within
+// one read) the bytes are checked in the caller's buffer and nothing is
+// copied.
 func (c *Conn) Read(p []byte) (int, error) {
 	for {
-		if len(c.out) > 0 {
-			n := copy(p, c.out)
-			c.out = c.out[n:]
+		if c.outPos < len(c.out) {
+			n := copy(p, c.out[c.outPos:])
+			c.outPos += n
+			if c.outPos == len(c.out) {
+				c.out, c.outPos = c.out[:0], 0 // keep the buffer
+			}
 			return n, nil
 		}
 		if c.done {
 			return c.drain()
 		}
-		if len(c.stash) == 0 && c.err != nil {
+		if c.err != nil {
 			// Reported once: a deadline that net/http set to interrupt
 			// its background read must not fail the next read.
 			err := c.err
@@ -113,42 +124,32 @@ func (c *Conn) Read(p []byte) (int, error) {
 		if len(p) == 0 {
 			return 0, nil
 		}
-		if c.p.st != stHead && len(c.stash) == 0 {
-			// Body bytes (or no longer following): read straight into the
-			// caller's buffer and cut it where the next head starts.
+		if len(c.head) == 0 && len(p) >= directMin {
 			n, err := c.Conn.Read(p)
-			k := c.p.body(p[:n])
-			if k < n {
-				c.stash = append(c.stash[:0], p[k:n]...)
-			}
 			if err != nil {
 				c.err = err
 			}
-			if k > 0 {
+			if k := c.scan(p[:n]); k > 0 {
 				return k, nil
 			}
 			continue
 		}
-		var in []byte
-		if len(c.stash) > 0 {
-			in, c.stash = c.stash, c.stash[len(c.stash):]
-		} else {
-			if c.rbuf == nil {
-				c.rbuf = make([]byte, 4096)
-			}
-			n, err := c.Conn.Read(c.rbuf)
-			in = c.rbuf[:n]
-			if err != nil {
-				c.err = err
-			}
+		if c.rbuf == nil {
+			c.rbuf = make([]byte, 4096)
 		}
-		c.feed(in)
-		if c.err != nil && !isTimeout(c.err) && len(c.out) == 0 && len(c.stash) == 0 && c.p.st == stHead && len(c.head) > 0 {
+		n, err := c.Conn.Read(c.rbuf)
+		if err != nil {
+			c.err = err
+		}
+		c.feed(c.rbuf[:n])
+		if c.err != nil && !isTimeout(c.err) && c.outPos == len(c.out) && c.p.st == stHead && len(c.head) > 0 {
+			// (out is empty here: it is drained before each read.)
 			// The stream ended inside a head: let net/http see what came
 			// and report the truncation itself. A timeout is different:
 			// net/http uses deadlines to interrupt its own background
 			// read, and the head stays held until it is complete.
-			c.out, c.head = c.head, nil
+			c.out = append(c.out, c.head...)
+			c.head = c.head[:0]
 		}
 	}
 }
@@ -158,9 +159,36 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// feed consumes in: body bytes go to out, head bytes to head; a complete
-// head is checked and either released to out or replaced by the synthetic
-// request.
+// scan checks b in place and returns how many of its bytes may be handed
+// to the caller: complete checked heads and the bodies that follow them. A
+// head cut off at the end of b is kept in head; a refused head and anything
+// after it are dropped, and the stand-in request is queued.
+func (c *Conn) scan(b []byte) int {
+	i := 0
+	for i < len(b) && !c.done {
+		if c.p.st != stHead {
+			i += c.p.body(b[i:])
+			continue
+		}
+		end := headEnd(b[i:], 0)
+		if end < 0 {
+			c.head = append(c.head[:0], b[i:]...)
+			c.headLimit()
+			return i
+		}
+		v := checkHead(b[i : i+end])
+		if v.reason != "" {
+			c.refuse(v)
+			return i
+		}
+		c.p.afterHead(v)
+		i += end
+	}
+	return i
+}
+
+// feed consumes in, copying what may be handed over to out: body bytes at
+// once, a head once it is complete and checked.
 func (c *Conn) feed(in []byte) {
 	for len(in) > 0 && !c.done {
 		if c.p.st != stHead {
@@ -169,35 +197,59 @@ func (c *Conn) feed(in []byte) {
 			in = in[k:]
 			continue
 		}
-		from := max(len(c.head)-2, 0)
-		c.head = append(c.head, in...)
-		in = nil
-		end := headEnd(c.head, from)
-		if end < 0 {
-			if len(c.head) > c.p.maxHead {
-				// Too large to be a head net/http accepts: hand it over
-				// and stop following; net/http answers 431 and closes.
-				c.out = append(c.out, c.head...)
-				c.head = c.head[:0]
-				c.p.st = stPass
+		if len(c.head) == 0 {
+			end := headEnd(in, 0)
+			if end < 0 {
+				c.head = append(c.head, in...)
+				c.headLimit()
+				return
 			}
+			if !c.accept(in[:end]) {
+				return
+			}
+			in = in[end:]
+			continue
+		}
+		// A head continued from earlier reads: it ends inside in (the
+		// part already held had no end), so what follows it is a suffix
+		// of in and need not be copied.
+		old := len(c.head)
+		c.head = append(c.head, in...)
+		end := headEnd(c.head, max(old-2, 0))
+		if end < 0 {
+			c.headLimit()
 			return
 		}
-		v := checkHead(c.head[:end])
-		if v.reason != "" {
-			c.refuse(v)
-			return
-		}
-		c.out = append(c.out, c.head[:end]...)
-		rest := c.head[end:]
+		ok := c.accept(c.head[:end])
+		rest := in[min(max(end-old, 0), len(in)):]
 		c.head = c.head[:0]
-		c.p.afterHead(v)
-		if len(rest) > 0 {
-			// rest aliases head's array, which the next head reuses:
-			// finish it before that happens.
-			tmp := append([]byte(nil), rest...)
-			in = tmp
+		if !ok {
+			return
 		}
+		in = rest
+	}
+}
+
+// accept checks a complete head and queues it, or refuses it.
+func (c *Conn) accept(h []byte) bool {
+	v := checkHead(h)
+	if v.reason != "" {
+		c.refuse(v)
+		return false
+	}
+	c.out = append(c.out, h...)
+	c.p.afterHead(v)
+	return true
+}
+
+// headLimit hands an unfinished head over unchecked once it is larger than
+// any head net/http accepts; net/http answers 431 and closes, and the
+// wrapper stops following the connection rather than hold more.
+func (c *Conn) headLimit() {
+	if len(c.head) > c.p.maxHead {
+		c.out = append(c.out, c.head...)
+		c.head = c.head[:0]
+		c.p.st = stPass
 	}
 }
 
@@ -220,7 +272,7 @@ func (c *Conn) drain() (int, error) {
 func (c *Conn) refuse(v verdict) {
 	var tok [16]byte
 	_, _ = rand.Read(tok[:])
-	r := &Rejection{Reason: v.reason, Method: v.method, Target: v.target, token: hex.EncodeToString(tok[:])}
+	r := &Rejection{Reason: v.reason, Method: string(v.method), Target: string(v.target), token: hex.EncodeToString(tok[:])}
 	if len(r.Method) > 32 {
 		r.Method = ""
 	}
@@ -230,7 +282,7 @@ func (c *Conn) refuse(v verdict) {
 	c.mu.Lock()
 	c.rej = r
 	c.mu.Unlock()
-	c.head, c.stash = nil, nil
+	c.head = nil
 	c.out = append(c.out, "GET "+syntheticPath+" HTTP/1.1\r\nHost: warden.invalid\r\nConnection: close\r\n"+tokenHeader+": "+r.token+"\r\n\r\n"...)
 	c.done = true
 }

@@ -63,8 +63,8 @@ type parser struct {
 // verdict is the result of checking one complete head.
 type verdict struct {
 	reason  string // "" when the head is fine
-	method  string
-	target  string
+	method  []byte // slices of the head, copied only on refusal
+	target  []byte
 	chunked bool
 	length  int64
 	pass    bool // stop following: h2 preface, CONNECT
@@ -143,10 +143,10 @@ func checkHead(h []byte) verdict {
 	if sp2 < 0 {
 		return verdict{reason: ReasonRequestLine}
 	}
-	v.method = string(line[:sp1])
+	v.method = line[:sp1]
 	target := line[sp1+1 : sp1+1+sp2]
 	version := line[sp1+1+sp2+1:]
-	v.target = string(target)
+	v.target = target
 	// HTTP/0.9 has no version token, and no HTTP/0.x other than 0.9
 	// existed, so "HTTP/0.x" is a malformed line rather than an
 	// unsupported version (net/http would answer 505 and let the client
@@ -163,7 +163,7 @@ func checkHead(h []byte) verdict {
 		return v
 	}
 	http10 := bytes.Equal(version, []byte("HTTP/1.0"))
-	if v.method == "CONNECT" {
+	if string(v.method) == "CONNECT" {
 		v.pass = true
 	}
 	var nCL, nTE int
