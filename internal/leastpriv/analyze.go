@@ -188,6 +188,9 @@ func AnalyzeFunction(root *source.Root, app *model.App, idx *model.Index, f *mod
 	if h == nil {
 		u.Notes = append(u.Notes, fmt.Sprintf("handler %s not found in %s", loc.name, loc.file))
 	} else {
+		if loc.lang != "go" {
+			x.entry0 = h.fn
+		}
 		x.walk(h, nil)
 	}
 	u.Calls = x.sortedCalls()

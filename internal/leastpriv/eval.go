@@ -40,7 +40,7 @@ func (x *extractor) eval(fr *frame, e ir.Expr) *val {
 		if s, ok := kv.asStr().Literal(); ok {
 			return x.member(fr, xv, s, e.Pos)
 		}
-		return unknown
+		return xv.elem()
 	case *ir.Call:
 		return x.call(fr, e)
 	case *ir.BinOp:
@@ -157,6 +157,12 @@ func (x *extractor) eval(fr *frame, e ir.Expr) *val {
 // attributes.
 func (x *extractor) member(fr *frame, v *val, name string, pos model.Pos) *val {
 	switch v.k {
+	case kEvent:
+		p := name
+		if v.path != "" {
+			p = v.path + "." + name
+		}
+		return &val{k: kEvent, path: p}
 	case kMod:
 		switch v.mod {
 		case "os":
@@ -577,8 +583,8 @@ func params(v *val) map[string]Str {
 	}
 	for k, f := range v.dict {
 		switch f.k {
-		case kStr:
-			out[k] = f.str
+		case kStr, kEvent:
+			out[k] = f.asStr()
 		case kDict:
 			// DynamoDB batch requests key tables by name.
 			if k == "requestitems" || k == "transactitems" {

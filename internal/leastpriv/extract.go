@@ -79,6 +79,7 @@ type extractor struct {
 	parse   func(rel string) (*ir.Module, error)
 	codeDir string
 	entry   string
+	entry0  *ir.Func // the handler
 
 	mods    map[string]*module
 	walked  map[*ir.Func]bool
@@ -295,14 +296,15 @@ func (x *extractor) stmt(fr *frame, s ir.Stmt) {
 		x.block(fr, s.Then)
 		x.block(fr, s.Else)
 	case *ir.Loop:
+		var it *val = unknown
 		if s.Iter != nil {
-			x.eval(fr, s.Iter)
+			it = x.eval(fr, s.Iter)
 		}
 		if s.Cond != nil {
 			x.eval(fr, s.Cond)
 		}
 		if s.Target != nil {
-			x.bind(fr, s.Target, unknown)
+			x.bind(fr, s.Target, it.elem())
 		}
 		x.block(fr, s.Body)
 		x.block(fr, s.Else)
@@ -435,9 +437,15 @@ func (x *extractor) walk(r *fnRef, parent *env) *val {
 		parent = r.mod.env
 	}
 	fr := &frame{m: r.mod, env: newEnv(parent)}
-	for _, p := range r.fn.Params {
+	for i, p := range r.fn.Params {
 		if p.Name != "" {
-			fr.env.set(p.Name, unknown)
+			v := unknown
+			if i == 0 && r.fn == x.entry0 {
+				// The handler's event: resources it names come from the
+				// trigger (the bucket of an S3 notification).
+				v = &val{k: kEvent}
+			}
+			fr.env.set(p.Name, v)
 		}
 	}
 	x.depth++

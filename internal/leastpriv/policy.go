@@ -43,6 +43,7 @@ func Suggest(f *model.Function, u *Usage) *Policy {
 			order = append(order, k)
 		}
 		st.Resource.Notes = mergeNotes(st.Resource.Notes, use.Resource.Notes)
+		st.Resource.SlotNotes = mergeNotes(st.Resource.SlotNotes, use.Resource.SlotNotes)
 		if !contains(st.Actions, use.Action) {
 			st.Actions = append(st.Actions, use.Action)
 		}

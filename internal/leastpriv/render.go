@@ -84,8 +84,18 @@ func writeJSON(w io.Writer, ps []*Policy) error {
 		}
 		for i, st := range p.Statements {
 			jp.Policy.Statement = append(jp.Policy.Statement, jsonStatment{Sid: sid(i), Effect: "Allow", Action: st.Actions, Resource: st.Resource.ARN})
-			if len(st.Resource.Notes) > 0 {
-				u := jsonUnresolved{Sid: sid(i), Resource: st.Resource.ARN, Notes: st.Resource.Notes}
+			// Slots are unresolved in JSON when their names are not known:
+			// the ARN has "*" there.
+			var notes []string
+			for _, sl := range st.Resource.Slots {
+				if sl.Name == "" {
+					notes = append(notes, st.Resource.SlotNotes...)
+					break
+				}
+			}
+			notes = append(notes, st.Resource.Notes...)
+			if len(notes) > 0 {
+				u := jsonUnresolved{Sid: sid(i), Resource: st.Resource.ARN, Notes: notes}
 				for _, s := range st.Resource.Slots {
 					u.Projects = append(u.Projects, s.Logical)
 				}
@@ -180,6 +190,7 @@ func writeYAML(w io.Writer, ps []*Policy, serverless bool) error {
 		header(&b, p, ind)
 		if serverless {
 			b.WriteString(ind + "iamRoleStatements:")
+			ind += "  "
 		} else {
 			fmt.Fprintf(&b, "%s:\n  Policies:\n    - PolicyName: %s-least-privilege\n      PolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:", p.Function.Name+"Role", p.Function.Name)
 			ind = "          "
@@ -190,7 +201,7 @@ func writeYAML(w io.Writer, ps []*Policy, serverless bool) error {
 		}
 		b.WriteString("\n")
 		for i, st := range p.Statements {
-			writeComments(&b, ind, unresolvedLines(st))
+			writeComments(&b, ind, unresolvedLines(st, true))
 			fmt.Fprintf(&b, "%s- Sid: %s\n%s  Effect: Allow\n%s  Action:\n", ind, sid(i), ind, ind)
 			for _, a := range st.Actions {
 				fmt.Fprintf(&b, "%s    - %s\n", ind, a)
@@ -205,8 +216,18 @@ func writeYAML(w io.Writer, ps []*Policy, serverless bool) error {
 	return nil
 }
 
-func unresolvedLines(st Statement) []string {
+// unresolvedLines are the comments above a statement in template outputs,
+// where slots are references to the project's resources (refs true) and
+// only what stays a wildcard is UNRESOLVED.
+func unresolvedLines(st Statement, refs bool) []string {
 	var out []string
+	for _, n := range st.Resource.SlotNotes {
+		if refs {
+			out = append(out, "from the template: "+n)
+		} else {
+			out = append(out, "UNRESOLVED: "+n)
+		}
+	}
 	for _, n := range st.Resource.Notes {
 		out = append(out, "UNRESOLVED: "+n)
 	}
@@ -237,7 +258,13 @@ func writeTerraform(w io.Writer, ps []*Policy) error {
 		header(&b, p, "")
 		fmt.Fprintf(&b, "data \"aws_iam_policy_document\" %q {\n", tfName(p.Function.Name)+"_least_privilege")
 		for i, st := range p.Statements {
-			writeComments(&b, "  ", unresolvedLines(st))
+			tfRefs := true
+			for _, sl := range st.Resource.Slots {
+				if _, name, ok := strings.Cut(sl.Logical, "."); !ok || name == "" {
+					tfRefs = false
+				}
+			}
+			writeComments(&b, "  ", unresolvedLines(st, tfRefs))
 			fmt.Fprintf(&b, "  statement {\n    sid       = %q\n    effect    = \"Allow\"\n    actions   = [", sid(i))
 			for j, a := range st.Actions {
 				if j > 0 {

@@ -23,8 +23,12 @@ type Resource struct {
 	// template outputs to fill.
 	Template string `json:"-"`
 	// Notes say what could not be resolved. Empty means the ARN is exactly
-	// what the code names.
+	// what the code names, up to the slots.
 	Notes []string `json:"notes,omitempty"`
+	// SlotNotes explain each slot: which parameter names which project
+	// resource. The JSON ARN has "*" for them; template outputs reference
+	// the resource instead.
+	SlotNotes []string `json:"slot_notes,omitempty"`
 }
 
 // Ref returns the project resource the ARN names when it names exactly
@@ -44,6 +48,10 @@ type Slot struct {
 	Type    string             `json:"type,omitempty"` // AWS::DynamoDB::Table, aws_dynamodb_table
 	// Function is true when the slot is a function (Lambda Invoke).
 	Function bool `json:"function,omitempty"`
+	// Name is the resource's name when the template fixes it (Terraform
+	// name = "orders"); the ARN then names it, and the slot still tells
+	// rules which project resource it is.
+	Name string `json:"name,omitempty"`
 }
 
 // resolver turns calls into Uses for one function.
@@ -279,10 +287,17 @@ func covered(tmpl string, v Variant) bool {
 
 // arnBuilder fills one ARN template from a call's parameters.
 type arnBuilder struct {
-	r     *resolver
-	c     Call
-	slots []Slot
-	notes []string
+	r         *resolver
+	c         Call
+	slots     []Slot
+	notes     []string
+	slotNotes []string
+}
+
+func (b *arnBuilder) slotNote(s string) {
+	if !lpHas(b.slotNotes, s) {
+		b.slotNotes = append(b.slotNotes, s)
+	}
 }
 
 func (b *arnBuilder) note(s string) {
@@ -304,7 +319,12 @@ const (
 )
 
 func (b *arnBuilder) finish(tmpl string) Resource {
-	return Resource{ARN: Render(tmpl, b.slots, func(int, Slot) string { return "*" }, "aws", "*", "*"), Template: tmpl, Slots: b.slots, Notes: b.notes}
+	return Resource{ARN: Render(tmpl, b.slots, func(_ int, s Slot) string {
+		if s.Name != "" {
+			return s.Name
+		}
+		return "*"
+	}, "aws", "*", "*"), Template: tmpl, Slots: b.slots, Notes: b.notes, SlotNotes: b.slotNotes}
 }
 
 // Render fills a Resource template: each slot with slot(i, s), and the
@@ -439,6 +459,8 @@ func (b *arnBuilder) paramRaw(name string) string {
 			out.WriteString("*")
 		case p.Env != "":
 			out.WriteString(b.env(p.Env, name))
+		case p.Event != "":
+			out.WriteString(b.event(p.Event, name))
 		}
 	}
 	return out.String()
@@ -460,8 +482,16 @@ func (b *arnBuilder) env(name, param string) string {
 	v := ev.Value
 	if v.Ref != "" {
 		if res, ok := b.r.idx.Resources[v.Ref]; ok {
-			b.slots = append(b.slots, Slot{Ref: res.ID, Logical: res.Name, Kind: res.Kind, Type: res.Type})
-			b.note(fmt.Sprintf("%s: %s is %s (%s %s); its name is chosen at deploy time", b.c.Key(), param, exprOr(v), res.Type, res.Name))
+			sl := Slot{Ref: res.ID, Logical: res.Name, Kind: res.Kind, Type: res.Type}
+			if v.IsKnown() && v.V != "" && !strings.Contains(v.V, "://") && !strings.HasPrefix(v.V, "arn:") {
+				// The template fixes the name (Terraform name = "orders").
+				sl.Name = v.V
+				b.slots = append(b.slots, sl)
+				b.slotNote(fmt.Sprintf("%s: %s is %s (%s %s)", b.c.Key(), param, v.V, res.Type, res.Name))
+				return slotMark(len(b.slots) - 1)
+			}
+			b.slots = append(b.slots, sl)
+			b.slotNote(fmt.Sprintf("%s: %s is %s (%s %s); its name is chosen at deploy time", b.c.Key(), param, exprOr(v), res.Type, res.Name))
 			return slotMark(len(b.slots) - 1)
 		}
 		if fn, ok := b.r.idx.Functions[v.Ref]; ok {
@@ -469,7 +499,7 @@ func (b *arnBuilder) env(name, param string) string {
 				return fn.FunctionName.V
 			}
 			b.slots = append(b.slots, Slot{Ref: fn.ID, Logical: fn.Name, Function: true, Type: "function"})
-			b.note(fmt.Sprintf("%s: %s is %s (function %s); its name is chosen at deploy time", b.c.Key(), param, exprOr(v), fn.Name))
+			b.slotNote(fmt.Sprintf("%s: %s is %s (function %s); its name is chosen at deploy time", b.c.Key(), param, exprOr(v), fn.Name))
 			return slotMark(len(b.slots) - 1)
 		}
 	}
@@ -478,6 +508,50 @@ func (b *arnBuilder) env(name, param string) string {
 	}
 	b.note(fmt.Sprintf("%s: environment variable %s = %s cannot be resolved to a project resource", b.c.Key(), name, exprOr(v)))
 	return "*"
+}
+
+// event resolves a value read from the handler's event through the
+// function's triggers: the bucket of an S3 notification is the bucket that
+// triggers the function.
+func (b *arnBuilder) event(path, param string) string {
+	if !strings.HasSuffix(path, "s3.bucket.name") && path != "detail.bucket.name" {
+		b.note(fmt.Sprintf("%s: %s comes from the event (%s)", b.c.Key(), param, path))
+		return "*"
+	}
+	var refs []string
+	for _, t := range b.r.fn.Triggers {
+		if t.Kind != model.TriggerStorage && !(t.Kind == model.TriggerEventBus && path == "detail.bucket.name") {
+			continue
+		}
+		if t.SourceID == "" {
+			b.note(fmt.Sprintf("%s: %s is the bucket of trigger %s, which Warden cannot resolve", b.c.Key(), param, exprOr(t.Source)))
+			return "*"
+		}
+		if !lpHas(refs, t.SourceID) {
+			refs = append(refs, t.SourceID)
+		}
+	}
+	if len(refs) != 1 {
+		b.note(fmt.Sprintf("%s: %s comes from the event of %d S3 triggers", b.c.Key(), param, len(refs)))
+		return "*"
+	}
+	res, ok := b.r.idx.Resources[refs[0]]
+	if !ok {
+		b.note(fmt.Sprintf("%s: %s is the bucket of a trigger outside the model", b.c.Key(), param))
+		return "*"
+	}
+	b.slots = append(b.slots, Slot{Ref: res.ID, Logical: res.Name, Kind: res.Kind, Type: res.Type})
+	b.slotNote(fmt.Sprintf("%s: %s is the bucket that triggers the function (%s %s); its name is chosen at deploy time", b.c.Key(), param, res.Type, res.Name))
+	return slotMark(len(b.slots) - 1)
+}
+
+func lpHas(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func exprOr(v model.Value) string {

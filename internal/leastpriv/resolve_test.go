@@ -144,7 +144,7 @@ def handler(event, context):
 	// named, and a note.
 	for a, logical := range map[string]string{"dynamodb:GetItem": "Orders", "sqs:SendMessage": "Jobs", "s3:PutObject": "OutBucket", "sns:Publish": "Events"} {
 		r := byAction[a].Resource
-		if r.Ref() == "" || r.Slots[0].Logical != logical || len(r.Notes) == 0 {
+		if r.Ref() == "" || r.Slots[0].Logical != logical || len(r.SlotNotes) == 0 {
 			t.Errorf("%s: resource %+v, want a slot for %s with a note", a, r, logical)
 		}
 	}
@@ -155,7 +155,8 @@ def handler(event, context):
 	for _, x := range u.Uses {
 		// Region and account are "*" by design (marks in the template);
 		// any other wildcard needs a note.
-		if strings.Contains(x.Resource.Template, "*") && len(x.Resource.Notes) == 0 && x.Resource.ARN != "*" {
+		if (strings.Contains(x.Resource.Template, "*") && len(x.Resource.Notes) == 0 && x.Resource.ARN != "*") ||
+			(len(x.Resource.Slots) > 0 && len(x.Resource.SlotNotes) == 0) {
 			t.Errorf("%s on %s widened without a note", x.Action, x.Resource.ARN)
 		}
 	}

@@ -13,10 +13,14 @@ type Str struct {
 	Parts []Part `json:"parts,omitempty"`
 }
 
-// Part is one piece of a Str. Exactly one of Lit, Env or Unknown is set.
+// Part is one piece of a Str. Exactly one of Lit, Env, Event or Unknown
+// is set.
 type Part struct {
-	Lit     string `json:"lit,omitempty"`
-	Env     string `json:"env,omitempty"`
+	Lit string `json:"lit,omitempty"`
+	Env string `json:"env,omitempty"`
+	// Event is a path into the handler's event ("Records[].s3.bucket.name"):
+	// the trigger that sends the event can name the resource.
+	Event   string `json:"event,omitempty"`
 	Unknown bool   `json:"unknown,omitempty"`
 }
 
@@ -31,7 +35,7 @@ func (s Str) Literal() (string, bool) {
 	}
 	var b strings.Builder
 	for _, p := range s.Parts {
-		if p.Env != "" || p.Unknown {
+		if p.Env != "" || p.Event != "" || p.Unknown {
 			return "", false
 		}
 		b.WriteString(p.Lit)
@@ -49,6 +53,8 @@ func (s Str) String() string {
 		switch {
 		case p.Env != "":
 			b.WriteString("${env:" + p.Env + "}")
+		case p.Event != "":
+			b.WriteString("${event:" + p.Event + "}")
 		case p.Unknown:
 			b.WriteString("?")
 		default:
@@ -90,6 +96,7 @@ const (
 	kDict
 	kFunc
 	kLocal // a local module of the scanned code
+	kEvent // (part of) the handler's event
 )
 
 // val is what the extractor knows about an expression's value. It tracks
@@ -108,6 +115,7 @@ type val struct {
 	dict map[string]*val
 	fn   *fnRef
 	lm   *module
+	path string // kEvent: path from the event ("Records[].s3.bucket.name")
 }
 
 var unknown = &val{}
@@ -119,7 +127,18 @@ func (v *val) asStr() Str {
 	if v != nil && v.k == kStr {
 		return v.str
 	}
+	if v != nil && v.k == kEvent {
+		return Str{Parts: []Part{{Event: v.path}}}
+	}
 	return Str{}
+}
+
+// elem is an element of v: the event's records stay event paths.
+func (v *val) elem() *val {
+	if v != nil && v.k == kEvent {
+		return &val{k: kEvent, path: v.path + "[]"}
+	}
+	return unknown
 }
 
 // field looks a key up in a dict value case-insensitively: Go's front end
