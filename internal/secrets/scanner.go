@@ -249,7 +249,8 @@ func abs(x int) int {
 func Redact(secret string) (prefix string, length int, redacted string) {
 	length = utf8.RuneCountInString(secret)
 	if strings.HasPrefix(secret, "-----BEGIN") {
-		if i := strings.Index(secret[5:], "-----"); i >= 0 {
+		// Only a real key block: a header alone would be shown whole.
+		if i := strings.Index(secret[5:], "-----"); i >= 0 && i <= 60 && len(secret)-(5+i+5) >= 32 {
 			prefix = secret[:5+i+5]
 			return prefix, length, fmt.Sprintf("%s**** (%d chars)", prefix, length)
 		}
@@ -258,8 +259,14 @@ func Redact(secret string) (prefix string, length int, redacted string) {
 	if length < 8 {
 		n = 0
 	}
-	r := []rune(secret)
-	prefix = string(r[:n])
+	// Cut after n characters on the original bytes, so that the prefix is
+	// a prefix of the secret even when the secret is not valid UTF-8.
+	end := 0
+	for i := 0; i < n; i++ {
+		_, size := utf8.DecodeRuneInString(secret[end:])
+		end += size
+	}
+	prefix = secret[:end]
 	return prefix, length, fmt.Sprintf("%s**** (%d chars)", prefix, length)
 }
 
@@ -461,7 +468,9 @@ func wardenRules() []config.Rule {
 			// JWT_SECRET = "...", jwtSecret: '...', app.config['SECRET_KEY'],
 			// SESSION_SECRET=..., var jwtKey = []byte("..."). The name must end
 			// there (\b), so jwtSecretArn and JWT_SECRET_NAME are not matched.
-			Regex:    gregexp.MustCompile(`(?i)\b\w*?(?:jwt[_.-]?(?:secret(?:[_.-]?key)?|key|signing[_.-]?key|sign(?:ing)?[_.-]?secret|token[_.-]?secret)|(?:token|signing|hmac|session|cookie|auth|app)[_.-]?secret(?:[_.-]?key)?|(?:signing|hmac)[_.-]?key|secret[_.-]?key(?:[_.-]?base)?)\b["'\]]{0,2}(?:\s*:\s*[A-Za-z_][\w.<>\[\]| ]{0,40}?)?\s*(?::|=|=>|:=|\?\?=|\|\|=)\s*(?:\[\]byte\()?(?:["'\x60]([^"'\x60\n]{6,200})["'\x60]|([^\s"'\x60,;(){}\[\]#]{6,200})(?:[\s#;,]|$))`),
+			// No leading \w*: an unanchored lazy prefix made this rule cost
+			// as much as all of gitleaks' others together.
+			Regex:    gregexp.MustCompile(`(?i)(?:jwt[_.-]?(?:secret(?:[_.-]?key)?|key|signing[_.-]?key|sign(?:ing)?[_.-]?secret|token[_.-]?secret)|(?:token|signing|hmac|session|cookie|auth|app)[_.-]?secret(?:[_.-]?key)?|(?:signing|hmac)[_.-]?key|secret[_.-]?key(?:[_.-]?base)?)\b["'\]]{0,2}(?:\s*:\s*[A-Za-z_][\w.<>\[\]| ]{0,40}?)?\s*(?::|=|=>|:=|\?\?=|\|\|=)\s*(?:\[\]byte\()?(?:["'\x60]([^"'\x60\n]{6,200})["'\x60]|([^\s"'\x60,;(){}\[\]#]{6,200})(?:[\s#;,]|$))`),
 			Keywords: []string{"jwt", "secret", "signing", "hmac"},
 		},
 		{
