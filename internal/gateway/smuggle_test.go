@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -144,3 +146,29 @@ func TestSmugglingRawSocket(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestH2CNotFollowed: on a plaintext listener with http2 on, an HTTP/2
+// prior-knowledge connection passes the framing wrapper untouched (HTTP/2
+// frames carry their own lengths), while HTTP/1.1 on the same listener is
+// still checked.
+func TestH2CNotFollowed(t *testing.T) {
+	up := newUpstream(t)
+	cfg := strings.Replace(baseConfig, "    address: 127.0.0.1:0\n", "    address: 127.0.0.1:0\n    http2: true\n", 1)
+	rn := start(t, cfg, up.URL, Options{})
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true)
+	h2c := &http.Client{Transport: &http.Transport{Proxy: nil, Protocols: &protos}}
+	resp, err := h2c.Post(rn.base+"/echo", "text/plain", strings.NewReader("over h2c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.ProtoMajor != 2 || !strings.Contains(string(body), "over h2c") {
+		t.Errorf("h2c: %d over %s: %s", resp.StatusCode, resp.Proto, body)
+	}
+	codes := statusCodes(raw(t, rn.addr, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na"))
+	if len(codes) != 1 || codes[0] != 400 {
+		t.Errorf("HTTP/1.1 on the h2c listener: %v, want [400]", codes)
+	}
+}
