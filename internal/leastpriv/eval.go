@@ -37,6 +37,11 @@ func (x *extractor) eval(fr *frame, e ir.Expr) *val {
 	case *ir.Index:
 		xv := x.eval(fr, e.X)
 		kv := x.eval(fr, e.Key)
+		if xv.k == kUnknown {
+			// A subscript of an unknown value is data, not an object
+			// whose attributes were assigned.
+			return unknown
+		}
 		if s, ok := kv.asStr().Literal(); ok {
 			return x.member(fr, xv, s, e.Pos)
 		}
@@ -102,7 +107,7 @@ func (x *extractor) eval(fr *frame, e ir.Expr) *val {
 			}
 			if c, ok := k.(*ir.Const); ok {
 				d.dict[strings.ToLower(c.Value)] = v
-				if v.k != kUnknown && v.k != kStr && v.k != kDict {
+				if v.sdkObject() {
 					// Struct literal fields hold clients (&handler{db: ...}).
 					x.attrs[c.Value] = v
 				}

@@ -376,7 +376,9 @@ func (x *extractor) bind(fr *frame, t ir.Expr, v *val) {
 			}
 		}
 		x.eval(fr, t.X)
-		if v.k != kUnknown {
+		// self.table = ..., self.bucket = os.environ[...]: kept by
+		// attribute name, since the extractor does not type objects.
+		if v.sdkObject() || (v.k == kStr && v.str.Known()) {
 			x.attrs[t.Name] = v
 		}
 	case *ir.Dict:

@@ -134,7 +134,13 @@ func (r *resolver) condition(v Variant, c Call) (pick, optional bool) {
 func (r *resolver) resources(v Variant, c Call) []Resource {
 	b := &arnBuilder{r: r, c: c}
 	if v.ARNOverride != nil && v.ARNOverride.Template != "" {
-		return []Resource{b.finish(b.expr(v.ARNOverride.Template))}
+		arn := b.expr(v.ARNOverride.Template)
+		if id, ok := c.Params["secretid"].Literal(); ok && strings.HasPrefix(v.Action, "secretsmanager:") && !strings.HasPrefix(id, "arn:") {
+			// A secret named without its ARN: the real ARN ends in "-"
+			// and six random characters.
+			arn += "-??????"
+		}
+		return []Resource{b.finish(arn)}
 	}
 	act, ok := iam.Catalogue().Action(v.Action)
 	if !ok || len(act.Resources) == 0 {
@@ -353,7 +359,12 @@ func (b *arnBuilder) fill(tmpl string, v *Variant) string {
 				b.note(fmt.Sprintf("%s: the map gives no value for ${%s}", b.c.Key(), name))
 				return "*"
 			}
-			return b.expr(m.Template)
+			out := b.expr(m.Template)
+			if strings.HasSuffix(name, "WithoutLeadingSlash") {
+				// SSM parameter ARNs drop the name's leading slash.
+				out = strings.TrimPrefix(out, "/")
+			}
+			return out
 		}
 		return b.param(name)
 	})

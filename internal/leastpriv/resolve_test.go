@@ -122,7 +122,7 @@ def handler(event, context):
 		"s3:GetObject arn:aws:s3:::uploads/a/b.json",
 		"s3:ListAllMyBuckets *",
 		"s3:PutObject arn:aws:s3:::*/*",
-		"secretsmanager:GetSecretValue arn:aws:secretsmanager:*:*:secret:prod/db",
+		"secretsmanager:GetSecretValue arn:aws:secretsmanager:*:*:secret:prod/db-??????",
 		"sns:Publish arn:aws:sns:*:*:*",
 		"sqs:SendMessage arn:aws:sqs:*:*:*",
 		"ssm:GetParameter arn:aws:ssm:*:*:parameter/*",

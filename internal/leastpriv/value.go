@@ -133,6 +133,16 @@ func (v *val) asStr() Str {
 	return Str{}
 }
 
+// sdkObject reports whether v is an SDK client or resource object: what
+// code keeps on objects and struct fields.
+func (v *val) sdkObject() bool {
+	switch v.k {
+	case kClient, kResource, kTable, kBucket, kClientClass:
+		return true
+	}
+	return false
+}
+
 // elem is an element of v: the event's records stay event paths.
 func (v *val) elem() *val {
 	if v != nil && v.k == kEvent {
