@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -70,6 +71,11 @@ type Conn struct {
 	outPos int
 	done   bool // a head was refused: only the synthetic request remains
 
+	// Write runs on the handler's goroutine while Read may run on
+	// net/http's background read, so the upgrade hand-off is atomic.
+	upgrade  atomic.Bool // the last head asked to switch protocols
+	switched atomic.Bool // the server answered 101: stop following
+
 	mu  sync.Mutex
 	rej *Rejection
 	tls *tls.ConnectionState
@@ -113,6 +119,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 		}
 		if c.done {
 			return c.drain()
+		}
+		if c.switched.Load() {
+			c.p.st = stPass
 		}
 		if c.err != nil {
 			// Reported once: a deadline that net/http set to interrupt
@@ -182,6 +191,7 @@ func (c *Conn) scan(b []byte) int {
 			return i
 		}
 		c.p.afterHead(v)
+		c.upgrade.Store(v.upgrade)
 		i += end
 	}
 	return i
@@ -239,6 +249,7 @@ func (c *Conn) accept(h []byte) bool {
 	}
 	c.out = append(c.out, h...)
 	c.p.afterHead(v)
+	c.upgrade.Store(v.upgrade)
 	return true
 }
 
@@ -291,8 +302,8 @@ func (c *Conn) refuse(v verdict) {
 // after which the connection carries another protocol and is no longer
 // followed.
 func (c *Conn) Write(b []byte) (int, error) {
-	if c.p.upgrade && len(b) >= 12 && string(b[:12]) == "HTTP/1.1 101" {
-		c.p.st = stPass
+	if c.upgrade.Load() && len(b) >= 12 && string(b[:12]) == "HTTP/1.1 101" {
+		c.switched.Store(true)
 	}
 	return c.Conn.Write(b)
 }

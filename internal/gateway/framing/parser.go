@@ -57,7 +57,6 @@ type parser struct {
 	remain  int64
 	line    []byte // partial chunk-size or trailer line
 	maxHead int
-	upgrade bool // the last head asked to switch protocols
 }
 
 // verdict is the result of checking one complete head.
@@ -281,7 +280,6 @@ func asciiEqualFold(b []byte, s string) bool {
 
 // afterHead sets the body state for an accepted head.
 func (p *parser) afterHead(v verdict) {
-	p.upgrade = v.upgrade
 	switch {
 	case v.pass:
 		p.st = stPass
