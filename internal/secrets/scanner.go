@@ -23,10 +23,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rs/zerolog"
-	"github.com/zricethezav/gitleaks/v8/config"
 	"github.com/zricethezav/gitleaks/v8/detect"
 	"github.com/zricethezav/gitleaks/v8/logging"
-	gregexp "github.com/zricethezav/gitleaks/v8/regexp"
 	"github.com/zricethezav/gitleaks/v8/report"
 
 	"github.com/wardensec/warden/internal/model"
@@ -65,9 +63,11 @@ type SecretScanner interface {
 	ScanFile(path string, data []byte) []Finding
 }
 
-// gitleaksScanner is the SecretScanner built on a gitleaks detector.
+// gitleaksScanner is the SecretScanner built on a gitleaks detector, plus
+// Warden's line rules.
 type gitleaksScanner struct {
-	d *detect.Detector
+	d     *detect.Detector
+	rules []lineRule
 }
 
 var (
@@ -91,25 +91,20 @@ func New() (SecretScanner, error) {
 			defaultErr = fmt.Errorf("load gitleaks default rules: %w", err)
 			return
 		}
-		cfg := d.Config
-		for _, r := range wardenRules() {
-			if err := r.Validate(); err != nil {
-				defaultErr = fmt.Errorf("warden secret rule %s: %w", r.RuleID, err)
-				return
-			}
-			cfg.Rules[r.RuleID] = r
-			cfg.OrderedRules = append(cfg.OrderedRules, r.RuleID)
-			for _, k := range r.Keywords {
-				cfg.Keywords[k] = struct{}{}
-			}
-		}
-		// A fresh detector so that the keyword prefilter includes Warden's rules.
-		defaultScanner = &gitleaksScanner{d: detect.NewDetector(cfg)}
+		defaultScanner = &gitleaksScanner{d: d, rules: wardenRules()}
 	})
 	if defaultErr != nil {
 		return nil, defaultErr
 	}
 	return defaultScanner, nil
+}
+
+// candidate is one match of either engine, before Warden's filters.
+type candidate struct {
+	rule, description string
+	secret, match     string
+	entropy           float64
+	pos               Pos
 }
 
 // ScanFile runs the detector over one file and maps its results to
@@ -120,49 +115,50 @@ func (s *gitleaksScanner) ScanFile(p string, data []byte) []Finding {
 		return nil
 	}
 	content := string(data)
+	lines := strings.Split(content, "\n")
+	var cands []candidate
 	// Detect is the only entry point that takes a path (needed for
 	// gitleaks' path allowlists) without reading files itself; its
 	// Fragment type is deprecated in favour of sources.Fragment in v9.
 	//lint:ignore SA1019 no non-deprecated equivalent in v8.30
-	raw := s.d.Detect(detect.Fragment{Raw: content, FilePath: p})
-	if len(raw) == 0 {
-		return nil
-	}
-	lines := strings.Split(content, "\n")
-	var out []Finding
-	seen := map[[2]int]int{} // line, column -> index in out
-	for _, g := range raw {
+	for _, g := range s.d.Detect(detect.Fragment{Raw: content, FilePath: p}) {
 		// Some gitleaks rules (hashicorp-tf-password) capture the quotes
 		// around the value; the secret is what is inside them.
 		if t := strings.Trim(g.Secret, "\"'`"); len(t) > 0 {
 			g.Secret = t
 		}
-		if g.Secret == "" || !keep(p, g) {
-			continue
-		}
 		pos, ok := locate(lines, g)
 		if !ok {
 			continue
 		}
+		cands = append(cands, candidate{rule: g.RuleID, description: g.Description, secret: g.Secret, match: g.Match, entropy: float64(g.Entropy), pos: pos})
+	}
+	cands = append(cands, s.wardenPass(p, content, lines)...)
+
+	var out []Finding
+	seen := map[Pos]int{} // index in out
+	for _, c := range cands {
+		if c.secret == "" || !keep(p, c) {
+			continue
+		}
 		f := Finding{
-			Rule:        g.RuleID,
-			Description: g.Description,
-			Pos:         pos,
-			Entropy:     math.Round(float64(g.Entropy)*100) / 100,
-			Class:       classify(g.RuleID),
+			Rule:        c.rule,
+			Description: c.description,
+			Pos:         c.pos,
+			Entropy:     math.Round(c.entropy*100) / 100,
+			Class:       classify(c.rule),
 			File:        p,
 		}
-		f.Prefix, f.Length, f.Redacted = Redact(g.Secret)
+		f.Prefix, f.Length, f.Redacted = Redact(c.secret)
 		// Two rules on the same secret (a Warden rule and a gitleaks one):
 		// keep the more specific, i.e. the more severe class.
-		k := [2]int{pos.Line, pos.Column}
-		if i, dup := seen[k]; dup {
-			if classRank(f.Class) < classRank(out[i].Class) {
+		if i, dup := seen[c.pos]; dup {
+			if classRank(f.Class) < classRank(out[i].Class) || classRank(f.Class) == classRank(out[i].Class) && f.Rule < out[i].Rule {
 				out[i] = f
 			}
 			continue
 		}
-		seen[k] = len(out)
+		seen[c.pos] = len(out)
 		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -173,6 +169,122 @@ func (s *gitleaksScanner) ScanFile(p string, data []byte) []Finding {
 	})
 	pairAWS(out)
 	return out
+}
+
+// wardenPass runs Warden's rules, each only on the lines that hold one of
+// its keywords: run over whole files, their case-insensitive patterns cost
+// as much as all of gitleaks' rules together. gitleaks' global allowlists
+// (paths, stopwords, ${VAR}-style values) and `gitleaks:allow` comments
+// apply to them as they do to gitleaks' own rules.
+func (s *gitleaksScanner) wardenPass(p, content string, lines []string) []candidate {
+	lower := strings.ToLower(content)
+	var lowerLines []string
+	var out []candidate
+	for _, r := range s.rules {
+		present := false
+		for _, k := range r.keywords {
+			if strings.Contains(lower, k) {
+				present = true
+				break
+			}
+		}
+		if !present {
+			continue
+		}
+		if s.pathAllowed(p) {
+			return nil
+		}
+		if lowerLines == nil {
+			lowerLines = make([]string, len(lines))
+			for i, l := range lines {
+				lowerLines[i] = strings.ToLower(l)
+			}
+		}
+		for i, l := range lines {
+			hit := false
+			for _, k := range r.keywords {
+				if strings.Contains(lowerLines[i], k) {
+					hit = true
+					break
+				}
+			}
+			if !hit || strings.Contains(l, "gitleaks:allow") {
+				continue
+			}
+			for _, m := range r.re.FindAllStringSubmatchIndex(l, -1) {
+				start, end := -1, -1
+				for g := 2; g+1 < len(m); g += 2 {
+					if m[g] >= 0 && m[g+1] > m[g] {
+						start, end = m[g], m[g+1]
+						break
+					}
+				}
+				if start < 0 {
+					continue
+				}
+				c := candidate{rule: r.id, description: r.description, secret: l[start:end], match: l[m[0]:m[1]],
+					pos: Pos{Line: i + 1, Column: utf8.RuneCountInString(l[:start]) + 1}}
+				c.entropy = shannon(c.secret)
+				if (r.entropy > 0 && c.entropy <= r.entropy) || (r.allow != nil && r.allow.MatchString(c.secret)) || s.allowed(c, l) {
+					continue
+				}
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// pathAllowed applies gitleaks' global path allowlist (vendored code, lock
+// files, binary formats).
+func (s *gitleaksScanner) pathAllowed(p string) bool {
+	for _, a := range s.d.Config.Allowlists {
+		if a.PathAllowed(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// allowed applies gitleaks' global value allowlists and stopwords.
+func (s *gitleaksScanner) allowed(c candidate, line string) bool {
+	for _, a := range s.d.Config.Allowlists {
+		target := c.secret
+		switch a.RegexTarget {
+		case "match":
+			target = c.match
+		case "line":
+			target = line
+		}
+		if a.RegexAllowed(target) {
+			return true
+		}
+		if stop, _ := a.ContainsStopWord(c.secret); stop {
+			return true
+		}
+	}
+	return false
+}
+
+// shannon is the Shannon entropy of s in bits per byte, as gitleaks
+// computes it.
+func shannon(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	var counts [256]int
+	for i := 0; i < len(s); i++ {
+		counts[s[i]]++
+	}
+	var h float64
+	n := float64(len(s))
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
 }
 
 // locate finds where the secret itself starts. gitleaks reports the line of
@@ -345,30 +457,29 @@ var configExt = map[string]bool{".env": true, ".yml": true, ".yaml": true, ".ini
 // values are never secrets; generic matches in tests need a higher entropy
 // and are never digests; Warden's name-based rules accept unquoted values
 // only in configuration files.
-func keep(p string, g report.Finding) bool {
-	if isPlaceholder(g.Secret) {
+func keep(p string, c candidate) bool {
+	if isPlaceholder(c.secret) {
 		return false
 	}
-	if strings.HasPrefix(g.RuleID, "generic") {
-		if testPath.MatchString(p) && g.Entropy < 4.0 {
+	if strings.HasPrefix(c.rule, "generic") {
+		if testPath.MatchString(p) && c.entropy < 4.0 {
 			return false
 		}
-		if hashContext.MatchString(g.Match) {
+		if hashContext.MatchString(c.match) {
 			return false
 		}
 	}
-	if g.RuleID == ruleJWTName && !quoted(g.Match, g.Secret) {
+	if c.rule == ruleJWTName && !quoted(c.match, c.secret) {
 		// Unquoted, a value in code is an expression (a variable, a type
 		// annotation); in a configuration file it is a literal, unless it
 		// reads like a dotted reference.
-		if !isConfigFile(p) || codeRef.MatchString(g.Secret) {
+		if !isConfigFile(p) || codeRef.MatchString(c.secret) {
 			return false
 		}
 	}
-	if g.RuleID == ruleConnURL {
-		// user:user@ and the database's well-known default accounts are
-		// local development settings, not leaked credentials.
-		if u := connUser.FindStringSubmatch(g.Match); u != nil && strings.EqualFold(u[1], g.Secret) {
+	if c.rule == ruleConnURL {
+		// user:user@ is a local development default, not a leaked credential.
+		if u := connUser.FindStringSubmatch(c.match); u != nil && strings.EqualFold(u[1], c.secret) {
 			return false
 		}
 	}
@@ -428,56 +539,61 @@ const (
 	ruleJWTCall   = "warden-jwt-literal-key"
 )
 
-// wardenRules are detectors gitleaks does not have. They run inside the
-// gitleaks detector, so its global allowlists (lock files, vendored code,
-// stopwords, ${VAR} placeholders) apply to them too, and its filter drops a
-// generic-api-key match on the same secret.
-func wardenRules() []config.Rule {
-	notExample := &config.Allowlist{Description: "AWS documentation example keys", Regexes: []*gregexp.Regexp{gregexp.MustCompile(`EXAMPLE`)}}
-	return []config.Rule{
+// lineRule is one of Warden's detectors: a pattern whose first non-empty
+// capture group is the secret, run on the lines holding a keyword.
+type lineRule struct {
+	id, description string
+	re              *regexp.Regexp
+	keywords        []string // lower case
+	entropy         float64  // minimum Shannon entropy of the secret, 0 for none
+	allow           *regexp.Regexp
+}
+
+// wardenRules are detectors gitleaks does not have.
+func wardenRules() []lineRule {
+	return []lineRule{
 		{
-			RuleID:      ruleAWSSecret,
-			Description: "AWS secret access key assigned to a telling name",
+			id:          ruleAWSSecret,
+			description: "AWS secret access key assigned to a telling name",
 			// The 40-character secret key under a name that says what it is:
 			// aws_secret_access_key, AWS_SECRET_ACCESS_KEY, secretAccessKey,
 			// SecretAccessKey, and secret_key (the Terraform AWS provider):
 			// in code, credentials files, env blocks and HCL. Exactly 40
 			// base64 characters is the AWS secret key's shape.
-			Regex:      gregexp.MustCompile(`(?i)(?:aws[\w.-]{0,20}secret[\w.-]{0,10}key|secret[_.-]?access[_.-]?key|\bsecret[_.-]?key)["'\]]{0,2}\s*(?::|=|=>|:=)\s*["'\x60]?([A-Za-z0-9/+]{40})(?:["'\x60\s;,)}]|\\[nr]|$)`),
-			Entropy:    3.5,
-			Keywords:   []string{"secret"},
-			Allowlists: []*config.Allowlist{notExample},
+			re:       regexp.MustCompile(`(?i)(?:aws[\w.-]{0,20}secret[\w.-]{0,10}key|secret[_.-]?access[_.-]?key|\bsecret[_.-]?key)["'\]]{0,2}\s*(?::|=|=>|:=)\s*["'\x60]?([A-Za-z0-9/+]{40})(?:["'\x60\s;,)}]|\\[nr]|$)`),
+			keywords: []string{"secret"},
+			entropy:  3.5,
+			// AWS documentation's example keys end in EXAMPLE / EXAMPLEKEY.
+			allow: regexp.MustCompile(`EXAMPLE`),
 		},
 		{
-			RuleID:      ruleConnURL,
-			Description: "Password in a database or broker connection URL",
+			id:          ruleConnURL,
+			description: "Password in a database or broker connection URL",
 			// postgres://user:pass@host, mongodb+srv://, mysql://, redis://,
 			// amqp://, jdbc:postgresql://, SQLAlchemy dialect+driver://.
-			Regex:    gregexp.MustCompile(`(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|cockroachdb|clickhouse|neo4j(?:\+s)?|couchdb|ldaps?|s?ftp|smtps?)(?:\+[a-z0-9]+)?://[^:@/\s'"\x60]{1,100}:([^@/\s'"\x60]{3,200})@[^\s'"\x60/]{1,200}`),
-			Keywords: []string{"postgres", "mysql", "mariadb", "mongodb", "redis", "amqp", "mssql", "sqlserver", "oracle", "cockroach", "clickhouse", "neo4j", "couchdb", "ldap", "ftp", "smtp"},
+			re:       regexp.MustCompile(`(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|cockroachdb|clickhouse|neo4j(?:\+s)?|couchdb|ldaps?|s?ftp|smtps?)(?:\+[a-z0-9]+)?://[^:@/\s'"\x60]{1,100}:([^@/\s'"\x60]{3,200})@[^\s'"\x60/]{1,200}`),
+			keywords: []string{"://"},
 		},
 		{
-			RuleID:      ruleConnADO,
-			Description: "Password in an ADO.NET / ODBC connection string",
-			Regex:       gregexp.MustCompile(`(?i)\b(?:server|data source|host|address|addr)\s*=[^;'"\x60\n]{1,200};[^'"\x60\n]{0,300}?\b(?:password|pwd)\s*=\s*([^;'"\x60\n]{3,200})|\b(?:password|pwd)\s*=\s*([^;'"\x60\n]{3,200});[^'"\x60\n]{0,300}?\b(?:server|data source)\s*=`),
-			Keywords:    []string{"password", "pwd"},
+			id:          ruleConnADO,
+			description: "Password in an ADO.NET / ODBC connection string",
+			re:          regexp.MustCompile(`(?i)\b(?:server|data source|host|address|addr)\s*=[^;'"\x60\n]{1,200};[^'"\x60\n]{0,300}?\b(?:password|pwd)\s*=\s*([^;'"\x60\n]{3,200})|\b(?:password|pwd)\s*=\s*([^;'"\x60\n]{3,200});[^'"\x60\n]{0,300}?\b(?:server|data source)\s*=`),
+			keywords:    []string{"password", "pwd"},
 		},
 		{
-			RuleID:      ruleJWTName,
-			Description: "JWT or session signing secret assigned to a telling name",
+			id:          ruleJWTName,
+			description: "JWT or session signing secret assigned to a telling name",
 			// JWT_SECRET = "...", jwtSecret: '...', app.config['SECRET_KEY'],
 			// SESSION_SECRET=..., var jwtKey = []byte("..."). The name must end
 			// there (\b), so jwtSecretArn and JWT_SECRET_NAME are not matched.
-			// No leading \w*: an unanchored lazy prefix made this rule cost
-			// as much as all of gitleaks' others together.
-			Regex:    gregexp.MustCompile(`(?i)(?:jwt[_.-]?(?:secret(?:[_.-]?key)?|key|signing[_.-]?key|sign(?:ing)?[_.-]?secret|token[_.-]?secret)|(?:token|signing|hmac|session|cookie|auth|app)[_.-]?secret(?:[_.-]?key)?|(?:signing|hmac)[_.-]?key|secret[_.-]?key(?:[_.-]?base)?)\b["'\]]{0,2}(?:\s*:\s*[A-Za-z_][\w.<>\[\]| ]{0,40}?)?\s*(?::|=|=>|:=|\?\?=|\|\|=)\s*(?:\[\]byte\()?(?:["'\x60]([^"'\x60\n]{6,200})["'\x60]|([^\s"'\x60,;(){}\[\]#]{6,200})(?:[\s#;,]|$))`),
-			Keywords: []string{"jwt", "secret", "signing", "hmac"},
+			re:       regexp.MustCompile(`(?i)(?:jwt[_.-]?(?:secret(?:[_.-]?key)?|key|signing[_.-]?key|sign(?:ing)?[_.-]?secret|token[_.-]?secret)|(?:token|signing|hmac|session|cookie|auth|app)[_.-]?secret(?:[_.-]?key)?|(?:signing|hmac)[_.-]?key|secret[_.-]?key(?:[_.-]?base)?)\b["'\]]{0,2}(?:\s*:\s*[A-Za-z_][\w.<>\[\]| ]{0,40}?)?\s*(?::|=|=>|:=|\?\?=|\|\|=)\s*(?:\[\]byte\()?(?:["'\x60]([^"'\x60\n]{6,200})["'\x60]|([^\s"'\x60,;(){}\[\]#]{6,200})(?:[\s#;,]|$))`),
+			keywords: []string{"jwt", "secret", "signing", "hmac"},
 		},
 		{
-			RuleID:      ruleJWTCall,
-			Description: "Literal key passed to a JWT sign or verify call",
-			Regex:       gregexp.MustCompile(`\bjwt\.(?:sign|encode|verify|decode)\(\s*(?:[\w$.\[\]'"]+|\{[^{}\n]{0,200}\})\s*,\s*(?:\[\]byte\()?["'\x60]([^"'\x60\n]{4,200})["'\x60]`),
-			Keywords:    []string{"jwt."},
+			id:          ruleJWTCall,
+			description: "Literal key passed to a JWT sign or verify call",
+			re:          regexp.MustCompile(`\bjwt\.(?:sign|encode|verify|decode)\(\s*(?:[\w$.\[\]'"]+|\{[^{}\n]{0,200}\})\s*,\s*(?:\[\]byte\()?["'\x60]([^"'\x60\n]{4,200})["'\x60]`),
+			keywords:    []string{"jwt."},
 		},
 	}
 }
