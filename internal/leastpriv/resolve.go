@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/wardensec/warden/internal/iam"
 	"github.com/wardensec/warden/internal/model"
@@ -429,7 +430,7 @@ func (b *arnBuilder) applyRegex(v string, re string) string {
 		}
 		return v
 	}
-	rx, err := regexp.Compile(re)
+	rx, err := compiled(re)
 	if err != nil {
 		return "*"
 	}
@@ -442,6 +443,22 @@ func (b *arnBuilder) applyRegex(v string, re string) string {
 		return "*"
 	}
 	return m[1]
+}
+
+// regexCache holds the map's regexes compiled: there are a handful, used
+// once per call.
+var regexCache sync.Map // string -> *regexp.Regexp
+
+func compiled(re string) (*regexp.Regexp, error) {
+	if v, ok := regexCache.Load(re); ok {
+		return v.(*regexp.Regexp), nil
+	}
+	rx, err := regexp.Compile(re)
+	if err != nil {
+		return nil, fmt.Errorf("map regex %q: %w", re, err)
+	}
+	regexCache.Store(re, rx)
+	return rx, nil
 }
 
 // param resolves a call parameter for an ARN.

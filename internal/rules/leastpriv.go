@@ -74,22 +74,41 @@ func lpUsedOnBehalf(action string, fns []*model.Function, used map[string]bool) 
 // lpRoleUsage collects what every function of a role uses. ok is false when
 // one of them was not fully analysed: a grant unused by the others may be
 // what it calls.
-func lpRoleUsage(p *analysis.Pass, r *model.Role) (fns []*model.Function, used map[string]bool, ok bool) {
+func lpRoleUsage(p *analysis.Pass, r *model.Role) (fns []*model.Function, used map[string]bool, refs map[string]map[string]bool, ok bool) {
 	used = map[string]bool{}
+	// refs maps an action to the project resources its calls touch; nil
+	// for an action some call makes on a resource that is not one
+	// resolved project resource (a literal, a wildcard): then which
+	// granted resources go unused cannot be told.
+	refs = map[string]map[string]bool{}
 	fns = roleFunctions(p, r.ID)
 	if len(fns) == 0 {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
+	opaque := map[string]bool{}
 	for _, f := range fns {
 		u := leastpriv.UsageOf(f)
 		if !u.Complete() {
-			return nil, nil, false
+			return nil, nil, nil, false
 		}
 		for _, use := range u.Uses {
-			used[strings.ToLower(use.Action)] = true
+			a := strings.ToLower(use.Action)
+			used[a] = true
+			ref := use.Resource.Ref()
+			if ref == "" || len(use.Resource.Notes) > 0 {
+				opaque[a] = true
+				continue
+			}
+			if refs[a] == nil {
+				refs[a] = map[string]bool{}
+			}
+			refs[a][ref] = true
 		}
 	}
-	return fns, used, true
+	for a := range opaque {
+		delete(refs, a)
+	}
+	return fns, used, refs, true
 }
 
 func lpFnNames(fns []*model.Function) string {
@@ -116,7 +135,8 @@ var _ = register(&analysis.Rule{
 	CWE:      []string{"CWE-250"},
 	Severity: analysis.Low,
 	Doc: "Warden maps the AWS SDK calls in the code of every function that uses the role (boto3, AWS SDK for JavaScript v2 and v3, " +
-		"aws-sdk-go-v2) to IAM actions, and reports actions that the role's own statements grant but no function calls: permissions an " +
+		"aws-sdk-go-v2) to IAM actions, and reports actions that the role's own statements grant but no function calls, and actions granted " +
+		"on project resources that no call touches (when every call of that action names a resolved project resource): permissions an " +
 		"attacker who takes over the function gets for free. Only roles whose functions' code was found, parsed and fully mapped are judged; " +
 		"actions AWS uses with the role on the function's behalf (CloudWatch Logs, X-Ray, network interfaces in a VPC, polling a queue or " +
 		"stream trigger, dead-letter targets, KMS for encrypted services the code uses) and AWS service-role managed policies are not reported.",
@@ -132,33 +152,55 @@ var _ = register(&analysis.Rule{
 			if alreadyAdmin(r) {
 				continue
 			}
-			fns, used, ok := lpRoleUsage(p, r)
+			fns, used, refs, ok := lpRoleUsage(p, r)
 			if !ok {
 				continue
 			}
 			// Unused actions per granting statement, so each finding
-			// points at the statement to trim.
+			// points at the statement to trim; and used actions granted
+			// on project resources that no call touches.
 			type stmtUnused struct {
 				pos     model.Pos
 				actions []string
+				onRes   map[string][]string // resource -> used actions granted on it, never on it
 			}
 			byStmt := map[model.Pos]*stmtUnused{}
+			get := func(pos model.Pos) *stmtUnused {
+				su := byStmt[pos]
+				if su == nil {
+					su = &stmtUnused{pos: pos, onRes: map[string][]string{}}
+					byStmt[pos] = su
+				}
+				return su
+			}
 			withPermissions(r, func(pm *iam.Permissions) {
 				for _, g := range pm.Grants() {
-					if !g.Allowed() || used[strings.ToLower(g.Action)] || lpUsedOnBehalf(g.Action, fns, used) {
+					a := strings.ToLower(g.Action)
+					if !g.Allowed() || lpUsedOnBehalf(g.Action, fns, used) {
 						continue
 					}
 					for _, rg := range g.Resources {
 						if rg.Where.Managed != "" || rg.Unknown || rg.Where.Pos.IsZero() {
 							continue
 						}
-						su := byStmt[rg.Where.Pos]
-						if su == nil {
-							su = &stmtUnused{pos: rg.Where.Pos}
-							byStmt[rg.Where.Pos] = su
+						if !used[a] {
+							su := get(rg.Where.Pos)
+							if !lpContains(su.actions, g.Action) {
+								su.actions = append(su.actions, g.Action)
+							}
+							continue
 						}
-						if !lpContains(su.actions, g.Action) {
-							su.actions = append(su.actions, g.Action)
+						touched, known := refs[a]
+						if !known || rg.Value.Ref == "" || touched[rg.Value.Ref] {
+							continue
+						}
+						res := p.Index.Resources[rg.Value.Ref]
+						if res == nil {
+							continue
+						}
+						su := get(rg.Where.Pos)
+						if !lpContains(su.onRes[res.Name], g.Action) {
+							su.onRes[res.Name] = append(su.onRes[res.Name], g.Action)
 						}
 					}
 				}
@@ -182,12 +224,28 @@ var _ = register(&analysis.Rule{
 						svcs = append(svcs, s)
 					}
 				}
-				msg := fmt.Sprintf("role %s grants %d action(s) that the code of %s never calls: %s", r.Name, len(su.actions), lpFnNames(fns), lpShorten(su.actions, 8))
-				if len(svcs) > 0 {
-					msg += fmt.Sprintf("; no call at all to service(s) %s", strings.Join(svcs, ", "))
+				var parts, subj []string
+				if len(su.actions) > 0 {
+					part := fmt.Sprintf("%d action(s) that the code of %s never calls: %s", len(su.actions), lpFnNames(fns), lpShorten(su.actions, 8))
+					if len(svcs) > 0 {
+						part += fmt.Sprintf("; no call at all to service(s) %s", strings.Join(svcs, ", "))
+					}
+					parts = append(parts, part)
+					subj = append(subj, strings.Join(su.actions, ","))
+				}
+				var resNames []string
+				for n := range su.onRes {
+					resNames = append(resNames, n)
+				}
+				sort.Strings(resNames)
+				for _, n := range resNames {
+					acts := su.onRes[n]
+					sort.Strings(acts)
+					parts = append(parts, fmt.Sprintf("%s on %s, which the code of %s never touches", lpShorten(acts, 8), n, lpFnNames(fns)))
+					subj = append(subj, n+":"+strings.Join(acts, ","))
 				}
 				p.Report(analysis.Finding{Pos: su.pos, Anchor: r.Pos, FunctionID: fns[0].ID,
-					Subject: subject(r.ID, "unused", strings.Join(su.actions, ",")), Message: msg})
+					Subject: subject(r.ID, "unused", strings.Join(subj, ";")), Message: fmt.Sprintf("role %s grants %s", r.Name, strings.Join(parts, "; and "))})
 			}
 		}
 	},
