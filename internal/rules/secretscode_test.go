@@ -23,6 +23,7 @@ var plantedSecrets = []string{
 	"AKIAZ7VQ3XK2MNB4PLRW",
 	"q8Zr3fT1vLx9Wm2Kp7Yc4Nd6Hs0Bj5Ge8Ua1Ro3T",
 	"ghp_R8xT2mQ9vL4kZ7pW1nC6bH3yF5sJ0dG8aE2u",
+	"ghp_Z3kL9mQ2vT7xW4pN8cB1hY6fS5dJ0gA2eR7u",
 	"T04ABCD1E2F/B05GHIJ3K4L/Qm7Rk2Lp9Xv4Tn8Wc3Yd6Fh1",
 	"sk_live_51Hx8QmL2pR7vT9kW3nY6cB4dF0sJ1gA",
 	"Orders-JWT-signing-secret-2024",
