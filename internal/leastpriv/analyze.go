@@ -172,6 +172,12 @@ func AnalyzeFunction(root *source.Root, app *model.App, idx *model.Index, f *mod
 			return u
 		}
 		u.Language = "go"
+		// Go runs every init function before main.
+		for _, r := range m.funcs {
+			if r.fn != nil && r.fn.Name == "init" {
+				x.walk(r, nil)
+			}
+		}
 		if v, ok := m.env.vars["main"]; ok && v.fn != nil {
 			h = v.fn
 		}

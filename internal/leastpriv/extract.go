@@ -350,6 +350,21 @@ func (x *extractor) stmt(fr *frame, s ir.Stmt) {
 func (x *extractor) bind(fr *frame, t ir.Expr, v *val) {
 	switch t := t.(type) {
 	case *ir.Name:
+		// Assigning a variable of an enclosing scope updates it there:
+		// clients created lazily (`if (!client) client = new S3Client()`,
+		// Go's init()) are kept in package or module variables.
+		if !fr.top {
+			if _, local := fr.env.vars[t.ID]; !local {
+				for e := fr.env.parent; e != nil; e = e.parent {
+					if old, ok := e.vars[t.ID]; ok {
+						if v.k != kUnknown || old.k == kUnknown {
+							e.vars[t.ID] = v
+						}
+						return
+					}
+				}
+			}
+		}
 		fr.env.set(t.ID, v)
 	case *ir.Attr:
 		// exports.x = ..., module.exports.x = ..., module.exports = {...}

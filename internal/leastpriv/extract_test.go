@@ -271,3 +271,51 @@ func TestCodeNotFound(t *testing.T) {
 		t.Errorf("missing code: %+v", u)
 	}
 }
+
+func TestExtractLazyClients(t *testing.T) {
+	root := project(t, map[string]string{
+		"index.mjs": `import { S3 } from '@aws-sdk/client-s3';
+let client;
+function s3() {
+  if (!client) client = new S3({});
+  return client;
+}
+export const handler = async () => {
+  await s3().getObject({ Bucket: 'b', Key: 'k' });
+};
+`,
+		"fn/main.go": `package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+var queue *sqs.Client
+
+func init() {
+	queue = sqs.NewFromConfig(cfg)
+}
+
+func handle(ctx context.Context) error {
+	_, err := queue.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String("https://sqs.eu-west-1.amazonaws.com/123456789012/jobs")})
+	return err
+}
+
+func main() { lambda.Start(handle) }
+`,
+	})
+	if got := callKeys(analyse(t, root, function("nodejs20.x", "index.handler", ""))); !reflect.DeepEqual(got, []string{"S3.GetObject"}) {
+		t.Errorf("lazy JS v3 aggregated client: calls = %v", got)
+	}
+	u := analyse(t, root, function("go1.x", "main", "fn"))
+	if got := callKeys(u); !reflect.DeepEqual(got, []string{"SQS.SendMessage"}) {
+		t.Errorf("Go client set in init: calls = %v", got)
+	}
+	if got := usesOf(u); !reflect.DeepEqual(got, []string{"sqs:SendMessage arn:aws:sqs:*:*:jobs"}) {
+		t.Errorf("queue from its URL: %v", got)
+	}
+}
