@@ -12,6 +12,7 @@ import (
 	"github.com/wardensec/warden/internal/deps"
 	"github.com/wardensec/warden/internal/leastpriv"
 	"github.com/wardensec/warden/internal/model"
+	"github.com/wardensec/warden/internal/secrets"
 	"github.com/wardensec/warden/internal/source"
 	"github.com/wardensec/warden/internal/vulndb"
 )
@@ -33,6 +34,7 @@ func TestMain(m *testing.M) {
 	analysistest.DefaultEnrich = func(ctx context.Context, root *source.Root, app *model.App) {
 		code.Analyze(ctx, root, app)
 		leastpriv.Analyze(ctx, root, app)
+		secrets.Scan(ctx, root, app)
 		if _, err := deps.Enrich(ctx, root, app, db, deps.Options{}); err != nil {
 			panic(err)
 		}
