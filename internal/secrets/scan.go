@@ -204,18 +204,20 @@ type attributor struct {
 	// files maps a code path that is a file (a Serverless handler file) to
 	// its functions; dirs maps a code directory to its functions.
 	files, dirs map[string][]string
-	// env maps a template position (file and line) to the function whose
-	// environment variable is written there.
-	env map[model.Pos]string
+	// env maps a template position (file and line) to the functions whose
+	// environment variable is written there (several when the variable is
+	// provider-wide, as in a Serverless provider.environment).
+	env map[model.Pos][]string
 }
 
 func newAttributor(root *source.Root, app *model.App) *attributor {
-	a := &attributor{files: map[string][]string{}, dirs: map[string][]string{}, env: map[model.Pos]string{}}
+	a := &attributor{files: map[string][]string{}, dirs: map[string][]string{}, env: map[model.Pos][]string{}}
 	for _, f := range app.Functions {
 		for _, e := range f.Environment {
 			for _, p := range []model.Pos{e.Pos, e.Value.Pos} {
 				if p.File != "" {
-					a.env[model.Pos{File: p.File, Line: p.Line}] = f.ID
+					k := model.Pos{File: p.File, Line: p.Line}
+					a.env[k] = appendUnique(a.env[k], f.ID)
 				}
 			}
 		}
@@ -255,8 +257,8 @@ func appendUnique(ids []string, id string) []string {
 // contains it. When several functions share the best match, the hit
 // belongs to all of them and to no single one.
 func (a *attributor) attribute(p model.Pos) (string, []string) {
-	if id, ok := a.env[model.Pos{File: p.File, Line: p.Line}]; ok {
-		return id, nil
+	if ids := a.env[model.Pos{File: p.File, Line: p.Line}]; len(ids) > 0 {
+		return single(ids)
 	}
 	if ids := a.files[p.File]; len(ids) > 0 {
 		return single(ids)

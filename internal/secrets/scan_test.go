@@ -30,6 +30,7 @@ func writeTree(t testing.TB, files map[string]string) string {
 func TestScanRecordsAndAttributes(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"template.yaml":             "Resources:\n  Fn:\n    Properties:\n      Environment:\n        Variables:\n          GH: " + githubPAT + "\n",
+		"serverless.yml":            "provider:\n  environment:\n    STRIPE: " + stripeLive + "\n",
 		"orders/app.py":             "DSN = \"postgres://app:" + dbPassword + "@db/orders\"\n",
 		"orders/lib/util.py":        "TOKEN = \"" + slackBot + "\"\n",
 		"shared/handler.js":         "const stripe = \"" + stripeLive + "\";\n",
@@ -49,8 +50,11 @@ func TestScanRecordsAndAttributes(t *testing.T) {
 	app := &model.App{Functions: []*model.Function{
 		{ID: "template.yaml#Orders", CodePath: model.Str("orders", model.Pos{}),
 			Environment: []model.EnvVar{{Name: "GH", Pos: model.Pos{File: "template.yaml", Line: 6}}}},
-		{ID: "serverless.yml#a", CodePath: model.Str("shared/handler.js", model.Pos{})},
-		{ID: "serverless.yml#b", CodePath: model.Str("shared/handler.js", model.Pos{})},
+		// Provider-wide environment: the same variable position in both functions.
+		{ID: "serverless.yml#a", CodePath: model.Str("shared/handler.js", model.Pos{}),
+			Environment: []model.EnvVar{{Name: "STRIPE", Pos: model.Pos{File: "serverless.yml", Line: 3}}}},
+		{ID: "serverless.yml#b", CodePath: model.Str("shared/handler.js", model.Pos{}),
+			Environment: []model.EnvVar{{Name: "STRIPE", Pos: model.Pos{File: "serverless.yml", Line: 3}}}},
 	}}
 	st, err := ScanWith(context.Background(), root, app, Options{MaxFileSize: 64 << 10, Walk: discover.Options{}})
 	if err != nil {
@@ -68,6 +72,7 @@ func TestScanRecordsAndAttributes(t *testing.T) {
 		"orders/app.py":      {ruleConnURL, "template.yaml#Orders"},  // in the code directory
 		"orders/lib/util.py": {"slack-bot-token", "template.yaml#Orders"},
 		"shared/handler.js":  {"stripe-access-token", ""}, // shared by two functions
+		"serverless.yml":     {"stripe-access-token", ""}, // provider-wide variable of two functions
 		"loose/tool.go":      {"github-pat", ""},
 	}
 	for file, w := range want {
@@ -80,8 +85,10 @@ func TestScanRecordsAndAttributes(t *testing.T) {
 			t.Errorf("%s: detector %s function %q, want %s %q", file, h.Detector, h.FunctionID, w.detector, w.fn)
 		}
 	}
-	if h := got["shared/handler.js"]; h != nil && strings.Join(h.FunctionIDs, ",") != "serverless.yml#a,serverless.yml#b" {
-		t.Errorf("shared file functions = %v", h.FunctionIDs)
+	for _, f := range []string{"shared/handler.js", "serverless.yml"} {
+		if h := got[f]; h != nil && strings.Join(h.FunctionIDs, ",") != "serverless.yml#a,serverless.yml#b" {
+			t.Errorf("%s: functions = %v, want both", f, h.FunctionIDs)
+		}
 	}
 	if len(app.Secrets) != len(want) {
 		for _, h := range app.Secrets {
