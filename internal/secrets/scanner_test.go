@@ -109,6 +109,9 @@ func TestIgnores(t *testing.T) {
 		{"typed declaration without value", "auth.ts", "let jwtSecret: string;\nfunction sign(jwtSecret: string) {}\n"},
 		{"integrity hash", "manifest.json", `{"integrity": "sha512-9c2b7e1a8d3f6c0b5e9a2d7f1c4b8e4f9c2b7e1a8d3f6c0b5e9a2d7f1c4b8e"}`},
 		{"test file low entropy", "tests/test_auth.py", `api_key = "abcd1234abcd1234"`},
+		{"gitleaks stopword", "auth.py", `JWT_SECRET = "abcdefghijklmnopqrstuvwxyz"`},
+		{"gitleaks:allow comment", "auth.py", `JWT_SECRET = "` + jwtSecret + `"  # gitleaks:allow` + "\nGH = \"" + githubPAT + "\"  # gitleaks:allow\n"},
+		{"vendored path", "node_modules/lib/auth.js", `const jwtSecret = "` + jwtSecret + `";`},
 		{"empty", "app.py", ""},
 	}
 	s := scanner(t)
