@@ -396,9 +396,14 @@ func (x *extractor) goPackageCall(c *ir.Call, fn string, arg func(int, string) *
 		return unknown
 	}
 	pkg, name := fn[:i], fn[i+1:]
-	if pkg == "github.com/aws/aws-sdk-go-v2/aws" {
+	if pkg == "github.com/aws/aws-sdk-go-v2/aws" || pkg == "github.com/aws/aws-sdk-go/aws" {
 		// aws.String("x") and friends wrap values in pointers.
 		return arg(0, "")
+	}
+	const v1Prefix = "github.com/aws/aws-sdk-go/service/"
+	if strings.HasPrefix(pkg, v1Prefix) && name == "New" {
+		// aws-sdk-go (v1): s3.New(sess).GetObject(&s3.GetObjectInput{...}).
+		return &val{k: kClient, svc: x.service(strings.SplitN(strings.TrimPrefix(pkg, v1Prefix), "/", 2)[0]), sdk: "go-v1"}
 	}
 	const svcPrefix = "github.com/aws/aws-sdk-go-v2/service/"
 	if !strings.HasPrefix(pkg, svcPrefix) {
@@ -550,6 +555,17 @@ func (x *extractor) clientCall(c *ir.Call, recv *val, name string, kws map[strin
 	case "go-v2":
 		op = strings.TrimPrefix(name, "Presign")
 		p = arg(1, "")
+	case "go-v1":
+		// GetObject(in), GetObjectWithContext(ctx, in), GetObjectRequest(in),
+		// ListObjectsV2Pages(in, fn), ListObjectsV2PagesWithContext(ctx, in, fn).
+		p = arg(0, "")
+		if strings.HasSuffix(name, "WithContext") {
+			p = arg(1, "")
+		}
+		op = name
+		for _, suf := range []string{"WithContext", "Pages", "Request"} {
+			op = strings.TrimSuffix(op, suf)
+		}
 	default:
 		if recv.doc {
 			op = docOp(name)

@@ -476,8 +476,42 @@ func (x *extractor) walk(r *fnRef, parent *env) *val {
 	return ret
 }
 
+// awsWrappers are libraries that call AWS themselves. Their calls are not
+// in the code Warden reads, so a function importing one cannot be said to
+// never use a permission.
+var awsWrappers = []string{
+	// Python
+	"pynamodb", "awswrangler", "aioboto3", "aiobotocore", "botocore.session", "s3fs", "smart_open",
+	"aws_lambda_powertools.utilities.parameters", "aws_lambda_powertools.utilities.idempotency",
+	"aws_lambda_powertools.utilities.feature_flags", "aws_lambda_powertools.utilities.streaming",
+	// JavaScript
+	"dynamoose", "electrodb", "dynamodb-toolbox", "@aws-lambda-powertools/parameters",
+	"@aws-lambda-powertools/idempotency", "@middy/ssm", "@middy/secrets-manager", "@middy/s3-object-response",
+	"@middy/sts", "@middy/rds-signer", "@middy/dynamodb", "@middy/appconfig",
+	// Go
+	"github.com/guregu/dynamo", "github.com/aws/aws-sdk-go-v2/feature/s3/manager", "github.com/aws/aws-sdk-go-v2/feature/rds/auth",
+}
+
+// noteWrapper records an import of a library that calls AWS itself.
+func (x *extractor) noteWrapper(pos model.Pos, mod string) {
+	for _, w := range awsWrappers {
+		if mod == w || strings.HasPrefix(mod, w+".") || strings.HasPrefix(mod, w+"/") {
+			x.problem(pos, fmt.Sprintf("imports %s, which calls AWS itself; its calls are not mapped", mod))
+			return
+		}
+	}
+}
+
 func (x *extractor) importStmt(fr *frame, s *ir.Import) {
 	m := fr.m
+	if s.Level == 0 && !m.js {
+		// JS imports go through require, which notes them.
+		x.noteWrapper(s.Pos, s.Module)
+		for _, n := range s.Names {
+			// from aws_lambda_powertools.utilities import parameters
+			x.noteWrapper(s.Pos, s.Module+"."+n.Name)
+		}
+	}
 	switch m.lang {
 	case "go":
 		name := s.Alias
@@ -573,6 +607,7 @@ var jsExts = []string{".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"}
 func (x *extractor) require(fr *frame, name string) *val {
 	if !strings.HasPrefix(name, ".") {
 		n := strings.TrimPrefix(name, "node:")
+		x.noteWrapper(model.Pos{File: fr.m.ir.Path}, n)
 		if strings.HasPrefix(n, "aws-sdk/clients/") {
 			return &val{k: kClientClass, svc: x.service(strings.TrimPrefix(n, "aws-sdk/clients/")), sdk: "js-v2"}
 		}

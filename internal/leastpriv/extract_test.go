@@ -319,3 +319,42 @@ func main() { lambda.Start(handle) }
 		t.Errorf("queue from its URL: %v", got)
 	}
 }
+
+func TestExtractGoV1AndWrappers(t *testing.T) {
+	root := project(t, map[string]string{
+		"v1/main.go": `package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go/aws"
+	"github.com/aws/aws-sdk-go/aws/session"
+	"github.com/aws/aws-sdk-go/service/s3"
+)
+
+var svc = s3.New(session.Must(session.NewSession()))
+
+func handle(ctx context.Context) error {
+	_, err := svc.GetObjectWithContext(ctx, &s3.GetObjectInput{Bucket: aws.String("b"), Key: aws.String("k")})
+	svc.ListObjectsV2Pages(&s3.ListObjectsV2Input{Bucket: aws.String("b")}, nil)
+	return err
+}
+
+func main() { lambda.Start(handle) }
+`,
+		"py/app.py": "import boto3\nfrom aws_lambda_powertools.utilities import parameters\n\ndef handler(e, c):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n    return parameters.get_parameter('/x')\n",
+		"js/index.js": "const dynamoose = require('dynamoose');\nexports.handler = async () => dynamoose.model('x').get('1');\n",
+	})
+	u := analyse(t, root, function("go1.x", "main", "v1"))
+	if got := callKeys(u); !reflect.DeepEqual(got, []string{"S3.GetObject", "S3.ListObjectsV2"}) {
+		t.Errorf("aws-sdk-go v1 calls = %v (notes %v)", got, u.Notes)
+	}
+	if got := param(t, u, "S3.GetObject", "Bucket"); got != "b" {
+		t.Errorf("v1 WithContext input = %q", got)
+	}
+	for _, c := range []struct{ rt, dir string }{{"python3.12", "py"}, {"nodejs20.x", "js"}} {
+		u := analyse(t, root, function(c.rt, map[string]string{"py": "app.handler", "js": "index.handler"}[c.dir], c.dir))
+		if u.Complete() || len(u.Notes) != 1 || !strings.Contains(u.Notes[0], "calls AWS itself") {
+			t.Errorf("%s: a library that calls AWS must make the analysis incomplete: %v", c.dir, u.Notes)
+		}
+	}
+}
