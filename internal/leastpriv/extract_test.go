@@ -341,7 +341,7 @@ func handle(ctx context.Context) error {
 
 func main() { lambda.Start(handle) }
 `,
-		"py/app.py": "import boto3\nfrom aws_lambda_powertools.utilities import parameters\n\ndef handler(e, c):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n    return parameters.get_parameter('/x')\n",
+		"py/app.py":   "import boto3\nfrom aws_lambda_powertools.utilities import parameters\n\ndef handler(e, c):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n    return parameters.get_parameter('/x')\n",
 		"js/index.js": "const dynamoose = require('dynamoose');\nexports.handler = async () => dynamoose.model('x').get('1');\n",
 	})
 	u := analyse(t, root, function("go1.x", "main", "v1"))
