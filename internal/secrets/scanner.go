@@ -465,7 +465,12 @@ func keep(p string, c candidate) bool {
 		if testPath.MatchString(p) && c.entropy < 4.0 {
 			return false
 		}
-		if hashContext.MatchString(c.match) {
+		if hashContext.MatchString(c.match) || hasRun(c.secret, 5) {
+			return false
+		}
+		// obj1KeysLength = obj1Keys.length: an unquoted dotted name in code
+		// is an expression.
+		if !quoted(c.match, c.secret) && !isConfigFile(p) && codeRef.MatchString(c.secret) {
 			return false
 		}
 	}
@@ -484,6 +489,27 @@ func keep(p string, c candidate) bool {
 		}
 	}
 	return true
+}
+
+// hasRun reports whether s holds n consecutive ascending characters
+// ("12345", "abcde"): made-up values ("bench-key-0123456789") have them,
+// random keys practically never (about one in 36^4 per position).
+func hasRun(s string, n int) bool {
+	run := 1
+	for i := 1; i < len(s); i++ {
+		if s[i] == s[i-1]+1 && isAlnum(s[i]) && isAlnum(s[i-1]) {
+			if run++; run >= n {
+				return true
+			}
+		} else {
+			run = 1
+		}
+	}
+	return false
+}
+
+func isAlnum(b byte) bool {
+	return '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 }
 
 func isConfigFile(p string) bool {

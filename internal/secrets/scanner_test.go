@@ -112,6 +112,8 @@ func TestIgnores(t *testing.T) {
 		{"gitleaks stopword", "auth.py", `JWT_SECRET = "abcdefghijklmnopqrstuvwxyz"`},
 		{"gitleaks:allow comment", "auth.py", `JWT_SECRET = "` + jwtSecret + `"  # gitleaks:allow` + "\nGH = \"" + githubPAT + "\"  # gitleaks:allow\n"},
 		{"vendored path", "node_modules/lib/auth.js", `const jwtSecret = "` + jwtSecret + `";`},
+		{"made-up sequential value", "bench.go", `const benchAPIKey = "bench-key-0123456789"`},
+		{"dotted expression", "diff.js", "var obj1KeysLength = obj1Keys.length;\n"},
 		{"empty", "app.py", ""},
 	}
 	s := scanner(t)
