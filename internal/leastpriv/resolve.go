@@ -82,6 +82,17 @@ func (r *resolver) uses(c Call) ([]Use, string) {
 	if res.Free {
 		return nil, ""
 	}
+	if c.Service == "DynamoDB" && c.Op == "ExecuteStatement" {
+		if st, ok := c.Params["statement"].Literal(); ok {
+			if m := partiqlTable.FindStringSubmatch(st); m != nil {
+				p := map[string]Str{"tablename": lit(m[1])}
+				for k, v := range c.Params {
+					p[k] = v
+				}
+				c.Params = p
+			}
+		}
+	}
 	var out []Use
 	for _, v := range res.Variants {
 		pick, optional := r.condition(v, c)
@@ -94,6 +105,9 @@ func (r *resolver) uses(c Call) ([]Use, string) {
 	}
 	return out, ""
 }
+
+// partiqlTable finds the table a PartiQL statement names.
+var partiqlTable = regexp.MustCompile(`(?i)\b(?:from|into|update)\s+"?([A-Za-z0-9_.-]+)"?`)
 
 // canonical spells an action as the catalogue does.
 func canonical(a string) string {
@@ -357,6 +371,11 @@ func (b *arnBuilder) fill(tmpl string, v *Variant) string {
 		if v != nil {
 			m, ok := v.ResourceMappings[name]
 			if !ok {
+				if _, has := b.c.Params[strings.ToLower(name)]; has {
+					// The map leaves it out, the call names it (a
+					// PartiQL statement's table).
+					return b.param(name)
+				}
 				b.note(fmt.Sprintf("%s: the map gives no value for ${%s}", b.c.Key(), name))
 				return "*"
 			}

@@ -194,3 +194,98 @@ func TestSuggestAndFormats(t *testing.T) {
 		t.Error("unknown format accepted")
 	}
 }
+
+func TestResolveFromTriggerAndConditions(t *testing.T) {
+	root := project(t, map[string]string{"app.py": `import boto3
+from urllib.parse import unquote_plus
+
+s3 = boto3.client("s3")
+ddb = boto3.client("dynamodb")
+
+
+def handler(event, context):
+    for record in event["Records"]:
+        bucket = record["s3"]["bucket"]["name"]
+        s3.head_object(Bucket=bucket, Key=unquote_plus(record["s3"]["object"]["key"]))
+        s3.head_object(Bucket="fixed", Key="k", VersionId=record["s3"]["object"]["versionId"])
+        s3.put_object(Bucket=record["s3"]["object"]["key"], Key="k", Body=b"")
+    ddb.execute_statement(Statement="SELECT * FROM orders WHERE id = ?")
+    ddb.execute_statement(Statement=event["statement"])
+`})
+	upload := &model.Resource{ID: "t#Uploads", Name: "Uploads", Kind: model.KindBucket, Type: "AWS::S3::Bucket"}
+	other := &model.Resource{ID: "t#Other", Name: "Other", Kind: model.KindBucket, Type: "AWS::S3::Bucket"}
+	run := func(triggers ...*model.Trigger) *Usage {
+		f := function("python3.12", "app.handler", "")
+		f.Triggers = triggers
+		app := &model.App{Functions: []*model.Function{f}, Resources: []*model.Resource{upload, other}}
+		return AnalyzeFunction(root, app, model.NewIndex(app), f, nil)
+	}
+	u := run(&model.Trigger{Kind: model.TriggerStorage, SourceID: upload.ID})
+	got := map[string]Use{}
+	var optional []string
+	for _, x := range u.Uses {
+		if x.Optional {
+			optional = append(optional, x.Action)
+			continue
+		}
+		got[x.Action+" "+x.Resource.ARN] = x
+	}
+	sort.Strings(optional)
+	// HeadObject without a VersionId needs GetObject on the triggering
+	// bucket; with one, GetObjectVersion.
+	if x, ok := got["s3:GetObject arn:aws:s3:::*/*"]; !ok || x.Resource.Ref() != upload.ID {
+		t.Errorf("head_object on the trigger's bucket: %v", usesOf(u))
+	}
+	if _, ok := got["s3:GetObjectVersion arn:aws:s3:::fixed/k"]; !ok {
+		t.Errorf("head_object with VersionId: %v", usesOf(u))
+	}
+	if _, ok := got["s3:GetObject arn:aws:s3:::fixed/k"]; ok {
+		t.Error("head_object with VersionId also mapped to s3:GetObject")
+	}
+	// A bucket taken from another event field is not the trigger's.
+	if x, ok := got["s3:PutObject arn:aws:s3:::*/k"]; !ok || x.Resource.Ref() != "" || len(x.Resource.Notes) == 0 {
+		t.Errorf("bucket from the object key: %+v", x)
+	}
+	// A literal PartiQL statement picks its verb; a computed one keeps
+	// every verb, marked optional.
+	if x, ok := got["dynamodb:PartiQLSelect arn:aws:dynamodb:*:*:table/orders"]; !ok || len(x.Resource.Notes) != 0 {
+		t.Errorf("literal SELECT: %v", usesOf(u))
+	}
+	if !reflect.DeepEqual(optional, []string{"dynamodb:PartiQLDelete", "dynamodb:PartiQLInsert", "dynamodb:PartiQLSelect", "dynamodb:PartiQLUpdate"}) {
+		t.Errorf("computed statement: optional = %v", optional)
+	}
+	// Two S3 triggers: the bucket cannot be told; "*" with a note.
+	u = run(&model.Trigger{Kind: model.TriggerStorage, SourceID: upload.ID}, &model.Trigger{Kind: model.TriggerStorage, SourceID: other.ID})
+	for _, x := range u.Uses {
+		if x.Action == "s3:GetObject" && (x.Resource.Ref() != "" || len(x.Resource.Notes) == 0 || !strings.Contains(strings.Join(x.Resource.Notes, " "), "2 S3 triggers")) {
+			t.Errorf("two triggers: %+v", x.Resource)
+		}
+	}
+}
+
+func TestWriteJSONAndServerless(t *testing.T) {
+	f := function("nodejs20.x", "index.handler", "")
+	u := &Usage{Located: true, Uses: []Use{
+		{Action: "sqs:SendMessage", Resource: Resource{ARN: "arn:aws:sqs:*:*:*", Template: "arn:" + markPartition + ":sqs:" + markRegion + ":" + markAccount + ":" + slotMark(0),
+			Slots: []Slot{{Ref: "t#Jobs", Logical: "Jobs", Kind: model.KindQueue}}, SlotNotes: []string{"QueueUrl is !Ref Jobs"}}},
+	}, Unmapped: []Unmapped{{Call: Call{Service: "S3", Op: "Frobnicate"}, Reason: "not in the map"}}}
+	p := Suggest(f, u)
+	var b strings.Builder
+	if err := WritePolicies(&b, "serverless", []*Policy{p}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"functions:\n  Fn:\n", "iamRoleStatements:", `Resource: !Sub "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${Jobs.QueueName}"`, "# UNMAPPED: S3.Frobnicate", "# from the template: QueueUrl is !Ref Jobs"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("serverless output lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := WritePolicies(&b, "json", []*Policy{p}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"Resource": "arn:aws:sqs:*:*:*"`, `"QueueUrl is !Ref Jobs"`, `"call": "S3.Frobnicate"`, `"complete": false`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("json output lacks %q:\n%s", want, b.String())
+		}
+	}
+}
