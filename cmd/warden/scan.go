@@ -17,8 +17,10 @@ import (
 	"github.com/wardensec/warden/internal/code"
 	"github.com/wardensec/warden/internal/config"
 	"github.com/wardensec/warden/internal/deps"
+	"github.com/wardensec/warden/internal/discover"
 	"github.com/wardensec/warden/internal/report"
 	"github.com/wardensec/warden/internal/rules"
+	"github.com/wardensec/warden/internal/secrets"
 	"github.com/wardensec/warden/internal/source"
 	"github.com/wardensec/warden/internal/vulndb"
 )
@@ -142,6 +144,10 @@ func runScan(ctx context.Context, path string, f scanFlags, stdout, stderr io.Wr
 
 	// Function code: event sources, taint flows to sinks, imports.
 	code.Analyze(ctx, root, app)
+	// Secrets written into code and configuration files.
+	if _, err := secrets.ScanWith(ctx, root, app, secrets.Options{Walk: discover.Options{Exclude: lf.exclude, NoGitignore: lf.noGitignore}}); err != nil {
+		return usage(err)
+	}
 	// Dependencies: lock files per function, matched offline against the
 	// cached OSV database. Without one the scan goes on and says how to get it.
 	cacheDir, err := vulndb.CacheDir()
