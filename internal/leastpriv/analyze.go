@@ -221,6 +221,11 @@ func handlerOf(m *module, name string) *fnRef {
 	if m.js {
 		v = m.exports.dict[parts[0]]
 		if v == nil {
+			// module.exports = { myHandler }: object keys are kept
+			// lower-cased, like call parameters.
+			v = m.exports.dict[strings.ToLower(parts[0])]
+		}
+		if v == nil {
 			if def, ok := m.exports.dict["="]; ok && def.k == kDict {
 				v = def.dict[strings.ToLower(parts[0])]
 			} else if ok && def.k == kFunc && len(parts) == 1 {

@@ -217,6 +217,9 @@ func (x *extractor) member(fr *frame, v *val, name string, pos model.Pos) *val {
 			if f, ok := lm.exports.dict[name]; ok {
 				return f
 			}
+			if f, ok := lm.exports.dict[strings.ToLower(name)]; ok {
+				return f
+			}
 			if def, ok := lm.exports.dict["="]; ok {
 				return x.member(fr, def, name, pos)
 			}

@@ -358,3 +358,29 @@ func main() { lambda.Start(handle) }
 		}
 	}
 }
+
+func TestExtractCommonJSObjectExports(t *testing.T) {
+	root := project(t, map[string]string{
+		"index.js": `const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');
+const { saveOrder } = require('./db');
+const sqs = new SQSClient({});
+async function createOrder(event) {
+  await saveOrder(JSON.parse(event.body));
+  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: event.body }));
+}
+async function listOrders() {}
+module.exports = { createOrder, listOrders };
+`,
+		"db.js": `const AWS = require('aws-sdk');
+const db = new AWS.DynamoDB.DocumentClient();
+module.exports.saveOrder = (order) => db.put({ TableName: 'orders', Item: order }).promise();
+`,
+	})
+	u := analyse(t, root, function("nodejs20.x", "index.createOrder", ""))
+	if got := callKeys(u); !reflect.DeepEqual(got, []string{"DynamoDB.PutItem", "SQS.SendMessage"}) {
+		t.Errorf("calls = %v (notes %v)", got, u.Notes)
+	}
+	if u := analyse(t, root, function("nodejs20.x", "index.listOrders", "")); len(u.Calls) != 0 || !u.Complete() {
+		t.Errorf("listOrders: calls %v notes %v", callKeys(u), u.Notes)
+	}
+}
