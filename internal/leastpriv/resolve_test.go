@@ -289,3 +289,31 @@ func TestWriteJSONAndServerless(t *testing.T) {
 		}
 	}
 }
+
+func TestTerraformReferencesResources(t *testing.T) {
+	f := function("python3.12", "app.handler", "")
+	tmpl := "arn:" + markPartition + ":dynamodb:" + markRegion + ":" + markAccount + ":table/" + slotMark(0)
+	p := Suggest(f, &Usage{Located: true, Uses: []Use{
+		{Action: "dynamodb:GetItem", Resource: Resource{ARN: "arn:aws:dynamodb:*:*:table/*", Template: tmpl,
+			Slots: []Slot{{Ref: "main.tf#aws_dynamodb_table.orders", Logical: "aws_dynamodb_table.orders", Kind: model.KindTable}}, SlotNotes: []string{"TableName is aws_dynamodb_table.orders.name"}}},
+		{Action: "s3:PutObject", Resource: Resource{ARN: "arn:aws:s3:::*/*", Template: "arn:" + markPartition + ":s3:::" + slotMark(0) + "/*",
+			Slots: []Slot{{Ref: "t.yaml#Reports", Logical: "Reports", Kind: model.KindBucket}}, SlotNotes: []string{"Bucket is !Ref Reports"}}},
+	}})
+	var b strings.Builder
+	if err := WritePolicies(&b, "terraform", []*Policy{p}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		`resources = ["arn:aws:dynamodb:*:*:table/${aws_dynamodb_table.orders.name}"]`,
+		"# from the template: TableName is aws_dynamodb_table.orders.name",
+		// A slot that is not a Terraform resource stays a wildcard, and
+		// says so.
+		`resources = ["arn:aws:s3:::*/*"]`,
+		"# UNRESOLVED: Bucket is !Ref Reports",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("terraform output lacks %q:\n%s", want, out)
+		}
+	}
+}
