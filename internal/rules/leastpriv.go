@@ -262,7 +262,9 @@ var _ = register(&analysis.Rule{
 	Doc: "An AWS SDK call in the function's code needs an IAM action on a resource that the function's role does not grant, so the call " +
 		"fails with AccessDenied at run time - often only on the error path that tests do not reach. Warden maps the call to IAM with the " +
 		"SDK-to-IAM map and resolves the resource from literals and from environment variables that reference the template's resources. " +
-		"Roles with parts Warden cannot read (unresolved policies, managed policies outside the project) are not judged.",
+		"Roles with parts Warden cannot read (unresolved policies, managed policies outside the project) are not judged, nor calls on a project " +
+		"resource that has a resource policy of its own, which may grant the role directly. Grants Warden does not model (SAM connectors) are " +
+		"not seen: suppress the finding where one grants the call.",
 	Fix: "Grant the action on the resource (`warden iam suggest` prints the statement), or remove the call.",
 	Examples: []analysis.Example{
 		{Framework: model.SAM, Code: "Policies:\n  - DynamoDBCrudPolicy:   # the code calls put_item\n      TableName: !Ref Orders"},
@@ -294,6 +296,12 @@ var _ = register(&analysis.Rule{
 						continue
 					}
 					seen[k] = true
+					if res := p.Index.Resources[use.Resource.Ref()]; res != nil && len(res.Policies) > 0 {
+						// A bucket, queue, topic or key policy of the
+						// project's own may grant the role what its
+						// identity policies do not.
+						continue
+					}
 					d, _ := pm.Can(use.Action, iam.Target{ARN: use.Resource.ARN, Ref: use.Resource.Ref()})
 					if d != iam.No {
 						continue
