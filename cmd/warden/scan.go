@@ -18,6 +18,7 @@ import (
 	"github.com/wardensec/warden/internal/config"
 	"github.com/wardensec/warden/internal/deps"
 	"github.com/wardensec/warden/internal/discover"
+	"github.com/wardensec/warden/internal/leastpriv"
 	"github.com/wardensec/warden/internal/report"
 	"github.com/wardensec/warden/internal/rules"
 	"github.com/wardensec/warden/internal/secrets"
@@ -144,6 +145,9 @@ func runScan(ctx context.Context, path string, f scanFlags, stdout, stderr io.Wr
 
 	// Function code: event sources, taint flows to sinks, imports.
 	code.Analyze(ctx, root, app)
+	// AWS SDK calls in that code, for least-privilege rules (after
+	// code.Analyze, which replaces Function.Code).
+	leastpriv.Analyze(ctx, root, app)
 	// Secrets written into code and configuration files.
 	if _, err := secrets.ScanWith(ctx, root, app, secrets.Options{Walk: discover.Options{Exclude: lf.exclude, NoGitignore: lf.noGitignore}}); err != nil {
 		return usage(err)
