@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/wardensec/warden/internal/analysis"
+	"github.com/wardensec/warden/internal/iam"
 	"github.com/wardensec/warden/internal/model"
 )
 
@@ -155,9 +156,8 @@ func resourceCovers(res model.Value, src *model.Resource, srcVal model.Value) bo
 		return true
 	}
 	if res.IsKnown() && srcVal.IsKnown() && srcVal.V != "" {
-		pattern := strings.ToLower(res.V)
 		for _, cand := range sourceARNs(src, srcVal.V) {
-			if wildMatch(pattern, strings.ToLower(cand)) {
+			if iam.MatchResource(res.V, cand) {
 				return true
 			}
 		}
@@ -205,7 +205,7 @@ var _ = register(&analysis.Rule{
 					}
 					for _, a := range st.Actions {
 						for _, want := range acts {
-							if a.IsKnown() && matchAction(a.V, want) {
+							if a.IsKnown() && iam.MatchAction(a.V, want) {
 								for _, res := range st.Resources {
 									if resourceCovers(res, src, t.Source) {
 										hit, hitAction = st, want

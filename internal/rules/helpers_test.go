@@ -2,25 +2,6 @@ package rules
 
 import "testing"
 
-func TestWildMatch(t *testing.T) {
-	for _, c := range []struct {
-		p, s string
-		want bool
-	}{
-		{"iam:PassRole", "iam:passrole", true},
-		{"iam:Pass*", "iam:PassRole", true},
-		{"iam:*", "iam:PassRole", true},
-		{"*", "sts:AssumeRole", true},
-		{"sts:Assume?ole", "sts:AssumeRole", true},
-		{"iam:Get*", "iam:PassRole", false},
-		{"s3:*Object", "s3:GetObjectAcl", false},
-	} {
-		if got := matchAction(c.p, c.s); got != c.want {
-			t.Errorf("matchAction(%q, %q) = %v, want %v", c.p, c.s, got, c.want)
-		}
-	}
-}
-
 func TestLooksSecret(t *testing.T) {
 	for _, c := range []struct {
 		name, value string

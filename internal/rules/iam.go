@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wardensec/warden/internal/analysis"
+	"github.com/wardensec/warden/internal/iam"
 	"github.com/wardensec/warden/internal/model"
 )
 
@@ -130,38 +131,6 @@ var _ = register(&analysis.Rule{
 	},
 })
 
-// matchAction reports whether a policy action pattern (with * and ?) covers
-// the action, case-insensitively as IAM does.
-func matchAction(pattern, action string) bool {
-	return wildMatch(strings.ToLower(pattern), strings.ToLower(action))
-}
-
-// wildMatch matches IAM-style globs: * any run, ? one character.
-func wildMatch(p, s string) bool {
-	px, sx := 0, 0
-	star, mark := -1, 0
-	for sx < len(s) {
-		switch {
-		case px < len(p) && (p[px] == '?' || p[px] == s[sx]):
-			px++
-			sx++
-		case px < len(p) && p[px] == '*':
-			star, mark = px, sx
-			px++
-		case star >= 0:
-			px = star + 1
-			mark++
-			sx = mark
-		default:
-			return false
-		}
-	}
-	for px < len(p) && p[px] == '*' {
-		px++
-	}
-	return px == len(p)
-}
-
 func hasWildcardResource(st *model.Statement) (model.Value, bool) {
 	for _, r := range st.Resources {
 		if r.Is("*") {
@@ -196,7 +165,7 @@ var _ = register(&analysis.Rule{
 				for _, a := range st.Actions {
 					// "*" and "iam:*" are reported by WAR-IAM-001; this rule
 					// names the escalation step when it is granted explicitly.
-					if a.IsKnown() && a.V != "*" && !strings.HasSuffix(a.V, ":*") && matchAction(a.V, target) {
+					if a.IsKnown() && a.V != "*" && !strings.HasSuffix(a.V, ":*") && iam.MatchAction(a.V, target) {
 						p.Report(analysis.Finding{Pos: a.PosOr(st.Pos), Anchor: r.Pos, FunctionID: firstFunctionID(p, r.ID),
 							Related: []analysis.Location{{Pos: res.Pos, Message: "Resource \"*\""}},
 							Subject: subject(r.ID, pol.Name.V, target),

@@ -137,6 +137,27 @@ func capabilitySummary(caps []iam.Capability) (string, model.Pos, []analysis.Loc
 	return strings.Join(names, ", "), first, related, true
 }
 
+// capabilityRun builds the Run of a rule that asks the engine one question
+// of each function role and reports what it can do, once per role. format
+// takes the role, the functions using it and the capabilities.
+func capabilityRun(subj string, question func(*iam.Permissions) []iam.Capability, format string) func(*analysis.Pass) {
+	return func(p *analysis.Pass) {
+		for _, r := range engineRoles(p) {
+			if alreadyAdmin(r) {
+				continue
+			}
+			var caps []iam.Capability
+			withPermissions(r, func(pm *iam.Permissions) { caps = question(pm) })
+			what, pos, related, ok := capabilitySummary(caps)
+			if !ok {
+				continue
+			}
+			p.Report(analysis.Finding{Pos: pos, Anchor: r.Pos, FunctionID: firstFunctionID(p, r.ID), Related: related, Subject: subject(r.ID, subj),
+				Message: fmt.Sprintf(format, r.Name, usersOf(p, r), what)})
+		}
+	}
+}
+
 func usersOf(p *analysis.Pass, r *model.Role) string {
 	var names []string
 	for _, f := range roleFunctions(p, r.ID) {
@@ -256,21 +277,7 @@ var _ = register(&analysis.Rule{
 		{Framework: model.Terraform, Code: "# declare the bucket policy in Terraform, not in the function's permissions\nresource \"aws_s3_bucket_policy\" \"reports\" {\n  bucket = aws_s3_bucket.reports.id\n  policy = data.aws_iam_policy_document.reports_read.json\n}"},
 	},
 	Frameworks: allFrameworks,
-	Run: func(p *analysis.Pass) {
-		for _, r := range engineRoles(p) {
-			if alreadyAdmin(r) {
-				continue
-			}
-			var caps []iam.Capability
-			withPermissions(r, func(pm *iam.Permissions) { caps = pm.CanExpose() })
-			what, pos, related, ok := capabilitySummary(caps)
-			if !ok {
-				continue
-			}
-			p.Report(analysis.Finding{Pos: pos, Anchor: r.Pos, FunctionID: firstFunctionID(p, r.ID), Related: related, Subject: subject(r.ID, "expose"),
-				Message: fmt.Sprintf("role %s (used by %s) can change resource policies: %s", r.Name, usersOf(p, r), what)})
-		}
-	},
+	Run:        capabilityRun("expose", (*iam.Permissions).CanExpose, "role %s (used by %s) can change resource policies: %s"),
 })
 
 var _ = register(&analysis.Rule{
@@ -288,21 +295,7 @@ var _ = register(&analysis.Rule{
 		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"reader\" {\n  statement {\n    actions   = [\"secretsmanager:GetSecretValue\"]\n    resources = [aws_secretsmanager_secret.db.arn]\n  }\n}"},
 	},
 	Frameworks: allFrameworks,
-	Run: func(p *analysis.Pass) {
-		for _, r := range engineRoles(p) {
-			if alreadyAdmin(r) {
-				continue
-			}
-			var caps []iam.Capability
-			withPermissions(r, func(pm *iam.Permissions) { caps = pm.CanExfiltrate() })
-			what, pos, related, ok := capabilitySummary(caps)
-			if !ok {
-				continue
-			}
-			p.Report(analysis.Finding{Pos: pos, Anchor: r.Pos, FunctionID: firstFunctionID(p, r.ID), Related: related, Subject: subject(r.ID, "exfiltrate"),
-				Message: fmt.Sprintf("role %s (used by %s) can read every resource of a data store: %s", r.Name, usersOf(p, r), what)})
-		}
-	},
+	Run:        capabilityRun("exfiltrate", (*iam.Permissions).CanExfiltrate, "role %s (used by %s) can read every resource of a data store: %s"),
 })
 
 var _ = register(&analysis.Rule{
@@ -320,21 +313,7 @@ var _ = register(&analysis.Rule{
 		{Framework: model.Terraform, Code: "data \"aws_iam_policy_document\" \"dispatch\" {\n  statement {\n    actions   = [\"lambda:InvokeFunction\"]\n    resources = [aws_lambda_function.worker.arn]\n  }\n}"},
 	},
 	Frameworks: allFrameworks,
-	Run: func(p *analysis.Pass) {
-		for _, r := range engineRoles(p) {
-			if alreadyAdmin(r) {
-				continue
-			}
-			var caps []iam.Capability
-			withPermissions(r, func(pm *iam.Permissions) { caps = pm.CanInvokeAnyFunction() })
-			what, pos, related, ok := capabilitySummary(caps)
-			if !ok {
-				continue
-			}
-			p.Report(analysis.Finding{Pos: pos, Anchor: r.Pos, FunctionID: firstFunctionID(p, r.ID), Related: related, Subject: subject(r.ID, "invoke-any"),
-				Message: fmt.Sprintf("role %s (used by %s) can invoke any function (%s)", r.Name, usersOf(p, r), what)})
-		}
-	},
+	Run:        capabilityRun("invoke-any", (*iam.Permissions).CanInvokeAnyFunction, "role %s (used by %s) can invoke any function (%s)"),
 })
 
 var _ = register(&analysis.Rule{

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/wardensec/warden/internal/analysis"
+	"github.com/wardensec/warden/internal/iam"
 	"github.com/wardensec/warden/internal/model"
 )
 
@@ -134,7 +135,7 @@ var _ = register(&analysis.Rule{
 				}
 				for _, st := range pol.Statements {
 					for _, a := range st.Actions {
-						if st.Effect.Is("Allow") && (a.IsUnknown() || a.IsKnown() && matchAction(a.V, logAction)) {
+						if st.Effect.Is("Allow") && (a.IsUnknown() || a.IsKnown() && iam.MatchAction(a.V, logAction)) {
 							can = true
 						}
 					}
