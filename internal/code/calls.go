@@ -202,6 +202,11 @@ var clearCalls = map[string]classMask{
 	"encodeURIComponent": mPath | mCommand | mSSRF, "urllib.parse.quote_plus": mPath | mCommand,
 	"psycopg2.sql.Literal": mSQL, "psycopg2.sql.Identifier": mSQL, "mysql.escape": mSQL, "sqlstring.escape": mSQL,
 	"pymysql.converters.escape_string": mSQL, "mongo-sanitize": mSQL, "express-mongo-sanitize.sanitize": mSQL,
+	"html.EscapeString": mXSS, "text/template.HTMLEscapeString": mXSS, "html/template.HTMLEscapeString": mXSS,
+	"text/template.HTMLEscaper": mXSS, "html/template.HTMLEscaper": mXSS,
+	"github.com/microcosm-cc/bluemonday.UGCPolicy.Sanitize": mXSS, "github.com/microcosm-cc/bluemonday.StrictPolicy.Sanitize": mXSS,
+	"github.com/microcosm-cc/bluemonday.NewPolicy.Sanitize": mXSS, "github.com/microcosm-cc/bluemonday.UGCPolicy.SanitizeBytes": mXSS,
+	"github.com/microcosm-cc/bluemonday.StrictPolicy.SanitizeBytes": mXSS, "github.com/microcosm-cc/bluemonday.NewPolicy.SanitizeBytes": mXSS,
 }
 
 var clearMethods = map[string]classMask{

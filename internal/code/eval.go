@@ -392,6 +392,13 @@ func (a *analyzer) assign(fr *frame, e *env, t ir.Expr, v *val, src ir.Expr, pos
 			ev := a.elem(v, x.At())
 			if f := v.fields[strconv.Itoa(i)]; f != nil {
 				ev = f
+			} else if i == 0 && v.q != "" && fr != nil && fr.mod != nil && fr.mod.ir.Lang == "go" {
+				// A Go call's value stands for its first result, as in
+				// `t, err := f()`: `t, _ := template.ParseFiles(...)`
+				// keeps where t came from too.
+				c := *ev
+				c.q = v.q
+				ev = &c
 			}
 			a.assign(fr, e, x, ev, nil, pos)
 		}

@@ -51,7 +51,10 @@ func hasGoMain(c *cache, dir string) bool {
 }
 
 // loadGo loads a Go package directory as one module: imports and functions
-// of every file first, then package-level variables.
+// of every file first, then package-level variables. Imports are scoped to
+// their file, as in Go: each file's functions and variable initialisers see
+// that file's imports (one file's "template" may be html/template, another's
+// text/template) and the package scope.
 func (a *analyzer) loadGo(dir string) *module {
 	key := dir + "/"
 	if m, ok := a.mods[key]; ok {
@@ -61,26 +64,55 @@ func (a *analyzer) loadGo(dir string) *module {
 		return nil
 	}
 	merged := &ir.Module{Path: key, Lang: "go"}
-	var rest []ir.Stmt
+	mod := &module{ir: merged, env: newEnv(nil)}
+	a.mods[key] = mod
+	type goFile struct {
+		env           *env
+		imports, vars []ir.Stmt
+		funcs         []*ir.FuncDef
+	}
+	var files []*goFile
 	for _, f := range a.cache.goPackage(dir) {
 		m, err := a.cache.get(f)
 		if err != nil || m == nil {
 			continue
 		}
 		merged.Lines += m.Lines
+		gf := &goFile{env: newEnv(mod.env)}
 		for _, s := range m.Body {
-			switch s.(type) {
-			case *ir.Import, *ir.FuncDef:
-				merged.Body = append(merged.Body, s)
+			switch s := s.(type) {
+			case *ir.Import:
+				gf.imports = append(gf.imports, s)
+			case *ir.FuncDef:
+				gf.funcs = append(gf.funcs, s)
 			default:
-				rest = append(rest, s)
+				gf.vars = append(gf.vars, s)
+			}
+			merged.Body = append(merged.Body, s)
+		}
+		files = append(files, gf)
+	}
+	fr := &frame{mod: mod}
+	for _, gf := range files {
+		a.block(fr, gf.imports, gf.env)
+		for _, d := range gf.funcs {
+			mod.env.set(d.Name, &val{fn: &funcVal{fn: d.Fn, mod: mod, closure: gf.env}})
+		}
+	}
+	for _, gf := range files {
+		imported := map[string]bool{}
+		for k := range gf.env.vars {
+			imported[k] = true
+		}
+		a.block(fr, gf.vars, gf.env)
+		// Package-level variables belong to the package scope.
+		for k, v := range gf.env.vars {
+			if !imported[k] {
+				mod.env.set(k, v)
+				delete(gf.env.vars, k)
 			}
 		}
 	}
-	merged.Body = append(merged.Body, rest...)
-	mod := &module{ir: merged, env: newEnv(nil)}
-	a.mods[key] = mod
-	a.block(&frame{mod: mod}, merged.Body, mod.env)
 	// Methods are reachable by name from values of unknown type; a name
 	// declared on two types is ambiguous and left alone.
 	for k, v := range mod.env.vars {

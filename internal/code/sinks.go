@@ -76,6 +76,11 @@ var goSinks = map[string]sinkSpec{
 	"text/template.Must.Parse": spec(ClassSSTI, 0), "github.com/yuin/gopher-lua.NewState.DoString": spec(ClassCode, 0),
 	"github.com/robertkrimen/otto.New.Run": spec(ClassCode, 0), "github.com/dop251/goja.New.RunString": spec(ClassCode, 0),
 	"net/http.Error": {class: ClassError, args: []int{1}},
+	// html/template escapes what it renders, except values converted to
+	// its trusted-content types, which it inserts as they are.
+	"html/template.HTML": spec(ClassXSS, 0), "html/template.HTMLAttr": spec(ClassXSS, 0), "html/template.JS": spec(ClassXSS, 0),
+	"html/template.JSStr": spec(ClassXSS, 0), "html/template.CSS": spec(ClassXSS, 0), "html/template.URL": spec(ClassXSS, 0),
+	"html/template.Srcset": spec(ClassXSS, 0),
 }
 
 var sqlMethodsGo = map[string]bool{"Query": true, "QueryRow": true, "Exec": true, "Prepare": true, "Raw": true,
@@ -267,9 +272,11 @@ func splitQ(q string) (mod, fn string) {
 	return q[:i], q[i+1:]
 }
 
-// goSinks handles the Go sinks that depend on their arguments: exec.Command
-// through a shell, and database/sql (and sqlx, gorm) queries.
+// goSinks handles the Go sinks that depend on their arguments or receiver:
+// exec.Command through a shell, database/sql (and sqlx, gorm) queries, and
+// template execution.
 func (a *analyzer) goSinks(s *sinkCall) {
+	a.templateExec(s)
 	switch s.q {
 	case "os/exec.Command", "os/exec.CommandContext":
 		args := s.args
@@ -319,4 +326,64 @@ func hasDashC(v *val) bool {
 		}
 	}
 	return false
+}
+
+// templatePackage names the template package a value was made by, from
+// where it came from (its q: "text/template.Must()",
+// "html/template.New().Parse()"), or "" when it is not a template.
+func templatePackage(v *val) string {
+	if v == nil {
+		return ""
+	}
+	for _, p := range []string{"text/template", "html/template"} {
+		if strings.HasPrefix(v.q, p+".") && strings.HasSuffix(v.q, "()") {
+			return p
+		}
+	}
+	return ""
+}
+
+// processStreams are writers whose output goes to the function's logs,
+// never to a browser.
+var processStreams = map[string]bool{"os.Stdout": true, "os.Stderr": true, "io.Discard": true, "io/ioutil.Discard": true}
+
+// templateExec models Template.Execute(w, data) and
+// Template.ExecuteTemplate(w, name, data). A text/template template does
+// not escape what it renders, so event data in data is cross-site
+// scripting wherever the output is served as HTML; the finding sits at the
+// call, whatever the writer (a response writer, or a buffer returned as
+// the response body later), except the process's own streams. The
+// rendered data also flows into the writer, so a buffer filled by Execute
+// carries it on: html/template's output is escaped, hence cleared for
+// this class only.
+func (a *analyzer) templateExec(s *sinkCall) {
+	if s.recv == nil {
+		return
+	}
+	i := 0
+	switch s.method {
+	case "Execute":
+		i = 1
+	case "ExecuteTemplate":
+		i = 2
+	default:
+		return
+	}
+	pkg := templatePackage(s.recv)
+	if pkg == "" {
+		return
+	}
+	data := s.arg(i)
+	w := s.arg(0)
+	if pkg == "text/template" && (w == nil || !processStreams[w.q]) {
+		a.report(ClassXSS, "text/template Template."+s.method, s.pos, data)
+	}
+	if w == nil || w.ev != nil || !data.tainted() {
+		return
+	}
+	out := data.withStep(s.pos, "rendered by "+pkg+" into the writer")
+	if pkg == "html/template" {
+		out = out.clear(mXSS)
+	}
+	w.taints = addTaints(w.taints, out.taints...)
 }

@@ -18,6 +18,7 @@ const (
 	ClassSSRF    = "ssrf"
 	ClassDeser   = "deserialization"
 	ClassSSTI    = "ssti"
+	ClassXSS     = "xss"
 	ClassError   = "error"
 )
 
@@ -32,10 +33,11 @@ const (
 	mSSRF
 	mDeser
 	mSSTI
+	mXSS
 	mAll classMask = 1<<iota - 1
 )
 
-var classBits = map[string]classMask{ClassCommand: mCommand, ClassCode: mCode, ClassSQL: mSQL, ClassPath: mPath, ClassSSRF: mSSRF, ClassDeser: mDeser, ClassSSTI: mSSTI}
+var classBits = map[string]classMask{ClassCommand: mCommand, ClassCode: mCode, ClassSQL: mSQL, ClassPath: mPath, ClassSSRF: mSSRF, ClassDeser: mDeser, ClassSSTI: mSSTI, ClassXSS: mXSS}
 
 // step is one location on a taint trail, newest first; trails share their
 // tails, so copying a value to a new variable costs one step.

@@ -72,6 +72,20 @@ var _ = injection("WAR-INJ-007", code.ClassSSTI, "Event data is used as a templa
 	"Load templates from files in the deployment package and pass event data only as template variables.",
 	"# app.py\ntemplate = env.get_template(\"receipt.html\")\nhtml = template.render(name=body[\"name\"])")
 
+var _ = injection("WAR-INJ-008", code.ClassXSS, "Event data is rendered as HTML without escaping", "CWE-79",
+	"Go's text/template does not escape what it renders: event data passed to `Execute` or `ExecuteTemplate` of a text/template template "+
+		"(`template.New(...).Parse`, `template.Must`, `ParseFiles`, `ParseFS`) comes out as markup, so a name like `<script>...</script>` runs in "+
+		"the browser of whoever views the page, with their session. Event data converted to html/template's trusted-content types "+
+		"(`template.HTML`, `HTMLAttr`, `JS`, `JSStr`, `CSS`, `URL`, `Srcset`) is the same: html/template inserts it as it is. "+
+		"The finding is at the `Execute` call whatever the writer (the response, or a buffer returned later as the response body), except "+
+		"os.Stdout and os.Stderr, which go to the function's logs. Data escaped with `html.EscapeString`, `template.HTMLEscapeString` or "+
+		"bluemonday is not reported. Warden tells the two template packages apart by the package that made the template value, so a "+
+		"template that reaches the handler in a way the analysis does not follow (a package variable assigned inside `init` or `main`, a "+
+		"template passed in from another process) is not checked, and escaping done inside the template text (`{{.Name | html}}`) is not seen.",
+	"Render HTML with html/template, which escapes each value for where it appears (text, attribute, URL, script) and has the same API as "+
+		"text/template. Keep text/template for output that is not HTML, and convert only constant or sanitised markup to `template.HTML`.",
+	"// main.go\nimport \"html/template\"\n\nvar page = template.Must(template.New(\"page\").Parse(pageHTML))\n\nerr := page.Execute(&buf, profile) // escaped for HTML")
+
 var _ = register(&analysis.Rule{
 	ID:       "WAR-ERR-001",
 	Title:    "Exception details are returned in an HTTP response",
