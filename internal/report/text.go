@@ -201,6 +201,11 @@ func (t *textWriter) inputProblems(app *model.App) {
 			what = append(what, plural(n, "diagnostic", "diagnostics"))
 		}
 		t.printf("  %s: %s\n", t.paint(name, ansiBold), strings.Join(what, ", "))
+		if p.Unresolved > 0 && len(p.Diags) == 0 {
+			// Without a diagnostic these are values only known at deploy
+			// time (ARNs, IDs); say so, or the count reads as a failure.
+			t.printf("    values known only after deployment (ARNs, IDs, parameters without defaults); rules treat them as unknown\n")
+		}
 		for i, d := range p.Diags {
 			if i == maxDiagsPerFile {
 				t.printf("    ... and %d more (see --format json)\n", len(p.Diags)-maxDiagsPerFile)
