@@ -102,6 +102,7 @@ func (b *builder) buildAPIs() {
 		if tr := b.val(b.getPath(b.provider, "tracing", "apiGateway")); tr.IsSet() {
 			st.SetAttr(model.AttrTracingEnabled, tr)
 		}
+		b.pluginThrottling(st)
 		b.apiKeys()
 	} else if !isNull(b.getPath(b.provider, "apiGateway", "apiKeys")) {
 		b.apiKeys()
@@ -114,6 +115,43 @@ func (b *builder) buildAPIs() {
 		st := b.stageResource("WebsocketsDeploymentStage", "AWS::ApiGatewayV2::Stage", b.wsAPI)
 		b.accessLogs(st, logs, "websocket", "/aws/websocket/", true)
 	}
+}
+
+// pluginThrottling reads the serverless-api-gateway-throttling plugin's
+// stage-wide settings (custom.apiGatewayThrottling), the usual way to
+// throttle a Serverless Framework REST API stage; the framework itself has
+// no stage throttling setting. It applies only when the plugin is listed.
+func (b *builder) pluginThrottling(st *model.Resource) {
+	if !b.hasPlugin("serverless-api-gateway-throttling") {
+		return
+	}
+	conf := b.getPath(b.body, "custom", "apiGatewayThrottling")
+	if isNull(conf) {
+		return
+	}
+	if v := b.val(b.get(conf, "maxRequestsPerSecond")); v.IsSet() {
+		st.SetAttr(model.AttrThrottleRate, v)
+	}
+	if v := b.val(b.get(conf, "maxConcurrentRequests")); v.IsSet() {
+		st.SetAttr(model.AttrThrottleBurst, v)
+	}
+}
+
+// hasPlugin reports whether plugins (a list, or the modules form) names p.
+func (b *builder) hasPlugin(p string) bool {
+	n := yamlsafe.Get(b.body, "plugins")
+	if n != nil && n.Kind == yaml.MappingNode {
+		n = yamlsafe.Get(n, "modules")
+	}
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return false
+	}
+	for _, item := range n.Content {
+		if v := b.val(item); v.Is(p) {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *builder) stageResource(name, typ string, api *model.Resource) *model.Resource {
