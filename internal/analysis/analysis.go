@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/wardensec/warden/internal/model"
 )
@@ -138,6 +139,10 @@ type Pass struct {
 	Index    *model.Index
 	Rule     *Rule
 	Settings *Settings
+	// Memo is shared by every rule of one Run, for work several rules need
+	// (evaluating a role's IAM permissions): it lives as long as the run,
+	// so nothing leaks from one scan into the next.
+	Memo     *sync.Map
 	findings []Finding
 }
 

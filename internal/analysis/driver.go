@@ -48,6 +48,7 @@ func Run(ctx context.Context, app *model.App, rules []*Rule, cfg Config, lines L
 	}
 
 	results := make([][]Finding, len(enabled))
+	memo := &sync.Map{}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, r := range enabled {
@@ -59,7 +60,7 @@ func Run(ctx context.Context, app *model.App, rules []*Rule, cfg Config, lines L
 		go func(i int, r *Rule) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			p := &Pass{App: app, Index: ix, Rule: r, Settings: &settings}
+			p := &Pass{App: app, Index: ix, Rule: r, Settings: &settings, Memo: memo}
 			defer func() {
 				// A rule bug must not hide every other rule's findings.
 				if rec := recover(); rec != nil {

@@ -15,11 +15,12 @@ import (
 // wildcards expanded against the Service Authorization Reference, Deny and
 // NotAction applied, and AWS managed policies read from embedded data.
 
-// permsCache evaluates each role once per model, however many rules ask.
-// A Permissions caches answers internally and is not safe for concurrent
-// use, while rules run in parallel: each entry carries its own lock.
-var permsCache sync.Map // *model.Role -> *lockedPerms
+// permsKey keys a role's evaluated permissions in the run's memo, so each
+// role is evaluated once per scan however many rules ask.
+type permsKey struct{ role *model.Role }
 
+// lockedPerms guards one role's Permissions: they cache answers internally
+// and are not safe for concurrent use, while rules run in parallel.
 type lockedPerms struct {
 	mu sync.Mutex
 	p  *iam.Permissions
@@ -27,11 +28,12 @@ type lockedPerms struct {
 
 // withPermissions calls fn with the role's evaluated permissions, holding
 // the role's lock.
-func withPermissions(r *model.Role, fn func(*iam.Permissions)) {
-	v, ok := permsCache.Load(r)
-	if !ok {
-		v, _ = permsCache.LoadOrStore(r, &lockedPerms{})
+func withPermissions(p *analysis.Pass, r *model.Role, fn func(*iam.Permissions)) {
+	memo := p.Memo
+	if memo == nil {
+		memo = &sync.Map{} // a Pass built by hand, outside analysis.Run
 	}
+	v, _ := memo.LoadOrStore(permsKey{r}, &lockedPerms{})
 	lp := v.(*lockedPerms)
 	lp.mu.Lock()
 	defer lp.mu.Unlock()
@@ -147,7 +149,7 @@ func capabilityRun(subj string, question func(*iam.Permissions) []iam.Capability
 				continue
 			}
 			var caps []iam.Capability
-			withPermissions(r, func(pm *iam.Permissions) { caps = question(pm) })
+			withPermissions(p, r, func(pm *iam.Permissions) { caps = question(pm) })
 			what, pos, related, ok := capabilitySummary(caps)
 			if !ok {
 				continue
@@ -189,7 +191,7 @@ var _ = register(&analysis.Rule{
 				continue
 			}
 			var caps []iam.Capability
-			withPermissions(r, func(pm *iam.Permissions) {
+			withPermissions(p, r, func(pm *iam.Permissions) {
 				for _, w := range pm.WildcardWrites() {
 					if w.Scopable {
 						caps = append(caps, w.Capability)
@@ -233,7 +235,7 @@ var _ = register(&analysis.Rule{
 				selfIDs = append(selfIDs, f.ID)
 			}
 			var paths []iam.Path
-			withPermissions(r, func(pm *iam.Permissions) { paths = pm.CanEscalate(&iam.Options{SelfIDs: selfIDs}) })
+			withPermissions(p, r, func(pm *iam.Permissions) { paths = pm.CanEscalate(&iam.Options{SelfIDs: selfIDs}) })
 			for _, path := range paths {
 				if path.Unknown {
 					continue

@@ -174,7 +174,7 @@ var _ = register(&analysis.Rule{
 				}
 				return su
 			}
-			withPermissions(r, func(pm *iam.Permissions) {
+			withPermissions(p, r, func(pm *iam.Permissions) {
 				for _, g := range pm.Grants() {
 					a := strings.ToLower(g.Action)
 					// Actions the catalogue lacks are WAR-IAM-013's.
@@ -282,7 +282,7 @@ var _ = register(&analysis.Rule{
 			if r == nil {
 				continue
 			}
-			withPermissions(r, func(pm *iam.Permissions) {
+			withPermissions(p, r, func(pm *iam.Permissions) {
 				if len(pm.Unresolved) > 0 {
 					return
 				}
