@@ -31,7 +31,7 @@ func TestAnalyzeParseErrorsAreDiagnostics(t *testing.T) {
 		Runtime: model.Str("python3.12", model.Pos{}), Handler: model.Str("app.handler", model.Pos{}),
 		Pos: model.Pos{File: "template.yaml", Line: 1}, Triggers: []*model.Trigger{{Kind: model.TriggerHTTP}}}}}
 	Analyze(context.Background(), root, app)
-	if _, err := parseFile("x.py", []byte("x = 1\n")); errors.Is(err, ir.ErrNoCgo) {
+	if _, err := ParseFile("x.py", []byte("x = 1\n")); errors.Is(err, ir.ErrNoCgo) {
 		if len(app.Diagnostics) != 1 || app.Diagnostics[0].Level != model.DiagWarning || !strings.Contains(app.Diagnostics[0].Message, "cgo") {
 			t.Fatalf("no-cgo build: diagnostics %+v", app.Diagnostics)
 		}

@@ -15,15 +15,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
 	"sort"
 	"strings"
 
-	"github.com/wardensec/warden/internal/code/golang"
 	"github.com/wardensec/warden/internal/code/ir"
-	"github.com/wardensec/warden/internal/code/javascript"
-	"github.com/wardensec/warden/internal/code/python"
 	"github.com/wardensec/warden/internal/model"
 	"github.com/wardensec/warden/internal/source"
 )
@@ -43,15 +38,14 @@ func Analyze(ctx context.Context, root *source.Root, app *model.App) {
 		if f.Provider != model.AWS || !model.IsDeployed(f.Deployed) {
 			continue
 		}
-		loc, diag := locate(root, f)
-		if diag != "" {
-			app.Diagnostics = append(app.Diagnostics, model.Diagnostic{Pos: f.Handler.PosOr(f.Pos), Level: model.DiagInfo, Code: "code", Message: fmt.Sprintf("function %s: %s", f.Name, diag)})
+		loc, err := Locate(root, f)
+		if err != nil {
+			if !errors.Is(err, ErrNoCode) && !errors.Is(err, ErrNotLocated) {
+				app.Diagnostics = append(app.Diagnostics, model.Diagnostic{Pos: f.Handler.PosOr(f.Pos), Level: model.DiagInfo, Code: "code", Message: fmt.Sprintf("function %s: %v; code not analysed", f.Name, err)})
+			}
 			continue
 		}
-		if loc == nil {
-			continue
-		}
-		facts, msg := newAnalyzer(ctx, c, f, loc).run()
+		facts, msg := newAnalyzer(ctx, c, f, &loc).run()
 		if msg != "" {
 			app.Diagnostics = append(app.Diagnostics, model.Diagnostic{Pos: f.Handler.PosOr(f.Pos), Level: model.DiagInfo, Code: "code", Message: fmt.Sprintf("function %s: %s", f.Name, msg)})
 		}
@@ -60,154 +54,6 @@ func Analyze(ctx context.Context, root *source.Root, app *model.App) {
 		}
 	}
 	app.Diagnostics = append(app.Diagnostics, c.diags...)
-}
-
-// location is where a function's handler lives.
-type location struct {
-	lang    string // python, javascript
-	codeDir string // the deployment package root (Lambda's task root)
-	file    string // the handler's file
-	name    string // the handler function (JS: possibly a.b for nested exports)
-}
-
-var pyExts = []string{".py"}
-var jsExts = []string{".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"}
-
-// locate resolves f's handler to a file and function name. It returns a
-// diagnostic message when the code should be there but is not.
-func locate(root *source.Root, f *model.Function) (*location, string) {
-	if f.PackageType.Is("Image") || !f.Handler.IsKnown() {
-		return nil, ""
-	}
-	rt := strings.ToLower(f.Runtime.V)
-	var lang string
-	switch {
-	case strings.HasPrefix(rt, "python"):
-		lang = "python"
-	case strings.HasPrefix(rt, "nodejs"):
-		lang = "javascript"
-	case rt == "go1.x" || strings.HasPrefix(rt, "provided"):
-		return locateGo(root, f)
-	case f.Runtime.IsKnown():
-		return nil, "" // Java, .NET, Ruby: not analysed yet
-	}
-	h := f.Handler.V
-	modRel, name := splitHandler(h, lang)
-	if modRel == "" || name == "" {
-		return nil, fmt.Sprintf("handler %q is not of the form file.function; code not analysed", h)
-	}
-	var codeDir, file string
-	cp := f.CodePath
-	switch {
-	case cp.State == model.Unknown:
-		return nil, fmt.Sprintf("code location %s is not resolvable statically; code not analysed", cp.Expr)
-	case !cp.IsKnown():
-		codeDir = path.Dir(f.Pos.File)
-	case cp.V == f.Pos.File:
-		return nil, "" // inline code in the template
-	default:
-		st, err := root.Stat(cp.V)
-		if err != nil {
-			return nil, fmt.Sprintf("code path %s: %v; code not analysed", cp.V, errors.Unwrap(err))
-		}
-		if st.IsDir() {
-			codeDir = cp.V
-		} else {
-			ext := path.Ext(cp.V)
-			if !isCodeExt(ext) {
-				return nil, fmt.Sprintf("code path %s is a packaged artifact; code not analysed", cp.V)
-			}
-			noext := strings.TrimSuffix(cp.V, ext)
-			if strings.HasSuffix(noext, modRel) {
-				codeDir = path.Clean(strings.TrimSuffix(strings.TrimSuffix(noext, modRel), "/"))
-				if codeDir == "" {
-					codeDir = "."
-				}
-			} else {
-				codeDir = path.Dir(cp.V)
-			}
-			file = cp.V
-		}
-	}
-	if file == "" {
-		exts := append(append([]string(nil), pyExts...), jsExts...)
-		if lang == "python" {
-			exts = pyExts
-		} else if lang == "javascript" {
-			exts = jsExts
-		}
-		file = findSource(root, path.Join(codeDir, modRel), exts)
-		if file == "" && lang != "python" {
-			// Built JavaScript (tsc outDir, bundlers) is not in the
-			// repository; its TypeScript source usually is, under src/ or
-			// beside the output directory.
-			if first, rest, ok := strings.Cut(modRel, "/"); ok && builtDirs[first] {
-				for _, alt := range []string{"src/" + rest, rest} {
-					if file = findSource(root, path.Join(codeDir, alt), jsExts); file != "" {
-						break
-					}
-				}
-			}
-		}
-		if file == "" {
-			return nil, fmt.Sprintf("handler file for %q not found under %s; code not analysed", h, codeDir)
-		}
-	}
-	if lang == "" {
-		lang = "javascript"
-		if path.Ext(file) == ".py" {
-			lang = "python"
-		}
-	}
-	return &location{lang: lang, codeDir: codeDir, file: file, name: name}, ""
-}
-
-// builtDirs are output directories of JavaScript builds.
-var builtDirs = map[string]bool{"dist": true, "build": true, "lib": true, "out": true, ".build": true, ".webpack": true, ".esbuild": true}
-
-// findSource returns base plus the first extension naming a regular file.
-func findSource(root *source.Root, base string, exts []string) string {
-	for _, ext := range exts {
-		if st, err := root.Stat(base + ext); err == nil && st.Mode().IsRegular() {
-			return base + ext
-		}
-	}
-	return ""
-}
-
-func isCodeExt(ext string) bool {
-	for _, e := range append(append([]string(nil), pyExts...), jsExts...) {
-		if e == ext {
-			return true
-		}
-	}
-	return false
-}
-
-// splitHandler splits "src/app.lambda_handler" into its module path and
-// function. Python modules are dotted ("pkg.mod.fn"); Node splits at the
-// first dot of the last path element ("index.handlers.main" is the
-// handlers.main export of index).
-func splitHandler(h, lang string) (mod, name string) {
-	dir, base := path.Split(h)
-	if lang == "python" || (lang == "" && !strings.Contains(base, ".")) {
-		i := strings.LastIndexByte(base, '.')
-		if i <= 0 {
-			return "", ""
-		}
-		return dir + strings.ReplaceAll(base[:i], ".", "/"), base[i+1:]
-	}
-	i := strings.IndexByte(base, '.')
-	if i <= 0 {
-		return "", ""
-	}
-	if lang == "" {
-		// Unknown runtime: Python's convention for the file, Node's is the
-		// same for the usual file.function.
-		j := strings.LastIndexByte(base, '.')
-		return dir + base[:j], base[j+1:]
-	}
-	return dir + base[:i], base[i+1:]
 }
 
 // parsed is one file's parse result, shared by every function using it.
@@ -235,7 +81,7 @@ func (c *cache) get(rel string) (*ir.Module, error) {
 		c.diags = append(c.diags, model.Diagnostic{Pos: model.Pos{File: rel}, Level: model.DiagInfo, Code: "read", Message: fmt.Sprintf("code not analysed: %v", err)})
 		return nil, err
 	}
-	p.mod, p.err = parseFile(rel, src)
+	p.mod, p.err = ParseFile(rel, src)
 	if errors.Is(p.err, ir.ErrNoCgo) {
 		// Said once per scan, not once per file.
 		if !c.noCgo {
@@ -255,20 +101,7 @@ func (c *cache) get(rel string) (*ir.Module, error) {
 	return p.mod, nil
 }
 
-func parseFile(rel string, src []byte) (*ir.Module, error) {
-	switch path.Ext(rel) {
-	case ".py":
-		return python.Parse(rel, src)
-	case ".ts", ".mts", ".cts":
-		return javascript.Parse(rel, src, true)
-	case ".go":
-		return golang.Parse(rel, src)
-	default:
-		return javascript.Parse(rel, src, false)
-	}
-}
-
-func newAnalyzer(ctx context.Context, c *cache, f *model.Function, loc *location) *analyzer {
+func newAnalyzer(ctx context.Context, c *cache, f *model.Function, loc *Entry) *analyzer {
 	return &analyzer{ctx: ctx, cache: c, fn: f, loc: loc, sources: functionSources(f), http: isHTTPFunction(f), storage: hasTrigger(f, model.TriggerStorage),
 		mods: map[string]*module{}, memo: map[string]*val{}, seen: map[string]bool{}, goMethods: map[string]*funcVal{},
 		sourcesUsed: map[string]bool{}, sinksHit: map[string]bool{}, imports: map[string]bool{}}
@@ -279,7 +112,7 @@ type analyzer struct {
 	ctx     context.Context
 	cache   *cache
 	fn      *model.Function
-	loc     *location
+	loc     *Entry
 	sources []sourcePattern
 	http    bool
 	storage bool // triggered by object uploads
@@ -306,10 +139,10 @@ type analyzer struct {
 }
 
 func (a *analyzer) run() (*model.CodeFacts, string) {
-	if a.loc.lang == "go" {
+	if a.loc.Lang == "go" {
 		return a.runGo()
 	}
-	m := a.load(a.loc.file)
+	m := a.load(a.loc.File)
 	if m == nil {
 		return nil, ""
 	}
@@ -317,7 +150,7 @@ func (a *analyzer) run() (*model.CodeFacts, string) {
 	h := a.handler(m)
 	if h == nil || h.fn == nil {
 		if len(a.flows) == 0 && len(a.routes) == 0 {
-			return facts, fmt.Sprintf("handler %s not found in %s", a.loc.name, a.loc.file)
+			return facts, fmt.Sprintf("handler %s not found in %s", a.loc.Name, a.loc.File)
 		}
 	} else {
 		facts.Entry = h.fn.fn.Pos
@@ -330,7 +163,7 @@ func (a *analyzer) run() (*model.CodeFacts, string) {
 		facts.Entry = a.routes[0].fn.fn.Pos
 	}
 	if facts.Entry.IsZero() {
-		facts.Entry = model.Pos{File: a.loc.file, Line: 1}
+		facts.Entry = model.Pos{File: a.loc.File, Line: 1}
 	}
 	a.finish(facts)
 	return facts, ""
@@ -338,7 +171,7 @@ func (a *analyzer) run() (*model.CodeFacts, string) {
 
 // runGo analyses a Go main package from its main function.
 func (a *analyzer) runGo() (*model.CodeFacts, string) {
-	m := a.loadGo(a.loc.file)
+	m := a.loadGo(a.loc.File)
 	if m == nil {
 		return nil, ""
 	}
@@ -347,7 +180,7 @@ func (a *analyzer) runGo() (*model.CodeFacts, string) {
 		a.callFunc(main.fn, nil, nil, main.fn.fn.Pos)
 	}
 	if a.goHandler == nil {
-		return facts, "no lambda.Start(handler) call found in package main of " + a.loc.file
+		return facts, "no lambda.Start(handler) call found in package main of " + a.loc.File
 	}
 	facts.Entry = a.goHandler.fn.Pos
 	a.finish(facts)
@@ -380,7 +213,7 @@ func keys(m map[string]bool) []string {
 
 // handler finds the handler function value in the entry module.
 func (a *analyzer) handler(m *module) *val {
-	parts := strings.Split(a.loc.name, ".")
+	parts := strings.Split(a.loc.Name, ".")
 	var v *val
 	if m.js {
 		exp := a.exportsOf(m)
@@ -429,6 +262,9 @@ func (a *analyzer) load(rel string) *module {
 	return m
 }
 
+// resolver finds the local modules of the function's code.
+func (a *analyzer) resolver() Resolver { return Resolver{Root: a.cache.root, Entry: *a.loc} }
+
 // moduleVal is the value of an imported local module.
 func (a *analyzer) moduleVal(m *module) *val {
 	if m.js {
@@ -440,7 +276,7 @@ func (a *analyzer) moduleVal(m *module) *val {
 // require resolves a JS require()/import() of name from the current file.
 func (a *analyzer) require(fr *frame, name string, pos model.Pos) *val {
 	if strings.HasPrefix(name, ".") && fr.mod != nil {
-		if rel := a.resolveJS(fr.mod.ir.Path, name); rel != "" {
+		if rel := a.resolver().JS(fr.mod.ir.Path, name); rel != "" {
 			a.imports[rel] = true
 			if m := a.load(rel); m != nil {
 				return a.moduleVal(m)
@@ -451,59 +287,6 @@ func (a *analyzer) require(fr *frame, name string, pos model.Pos) *val {
 	n := strings.TrimPrefix(name, "node:")
 	a.imports[n] = true
 	return &val{q: strings.ReplaceAll(n, "/", ".")}
-}
-
-func (a *analyzer) resolveJS(from, name string) string {
-	base, err := source.Join(from, name)
-	if err != nil {
-		return ""
-	}
-	cands := []string{base}
-	for _, ext := range jsExts {
-		cands = append(cands, base+ext)
-	}
-	// TypeScript sources import "./x.js" for x.ts.
-	if ext := path.Ext(base); ext == ".js" || ext == ".mjs" || ext == ".cjs" {
-		stem := strings.TrimSuffix(base, ext)
-		cands = append(cands, stem+".ts", stem+".mts", stem+".cts")
-	}
-	for _, ext := range jsExts {
-		cands = append(cands, base+"/index"+ext)
-	}
-	for _, c := range cands {
-		if st, err := a.cache.root.Stat(c); err == nil && st.Mode().IsRegular() && isCodeExt(path.Ext(c)) {
-			return c
-		}
-	}
-	return ""
-}
-
-// resolvePy finds a local Python module: relative imports from the current
-// package, absolute ones from the task root (and the handler's directory,
-// which local runs put on sys.path).
-func (a *analyzer) resolvePy(from string, level int, mod string) string {
-	var bases []string
-	if level > 0 {
-		dir := path.Dir(from)
-		for i := 1; i < level; i++ {
-			dir = path.Dir(dir)
-		}
-		bases = []string{dir}
-	} else {
-		bases = []string{a.loc.codeDir, path.Dir(a.loc.file)}
-	}
-	rel := strings.ReplaceAll(mod, ".", "/")
-	for _, b := range bases {
-		p := path.Join(b, rel)
-		for _, c := range []string{p + ".py", p + "/__init__.py"} {
-			if st, err := a.cache.root.Stat(c); err == nil && st.Mode().IsRegular() {
-				return c
-			} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-		}
-	}
-	return ""
 }
 
 func (a *analyzer) importStmt(fr *frame, s *ir.Import, e *env) {
@@ -533,7 +316,7 @@ func (a *analyzer) importStmt(fr *frame, s *ir.Import, e *env) {
 		}
 		return
 	}
-	local := a.resolvePy(from, s.Level, s.Module)
+	local := a.resolver().Python(from, s.Level, s.Module)
 	var mv *val
 	if local != "" {
 		a.imports[local] = true
@@ -575,7 +358,7 @@ func (a *analyzer) importStmt(fr *frame, s *ir.Import, e *env) {
 			if sub != "" {
 				sub += "."
 			}
-			if p := a.resolvePy(from, s.Level, sub+n.Name); p != "" {
+			if p := a.resolver().Python(from, s.Level, sub+n.Name); p != "" {
 				a.imports[p] = true
 				if m := a.load(p); m != nil {
 					v = a.moduleVal(m)
@@ -598,31 +381,4 @@ func (a *analyzer) importStmt(fr *frame, s *ir.Import, e *env) {
 			}
 		}
 	}
-}
-
-// locateGo finds a Go function's main package: the code directory (Go
-// handlers name the built executable, not a source file). Custom runtimes
-// are Go only when the directory holds a main package.
-func locateGo(root *source.Root, f *model.Function) (*location, string) {
-	dir := ""
-	switch cp := f.CodePath; {
-	case cp.State == model.Unknown:
-		return nil, ""
-	case !cp.IsKnown():
-		dir = path.Dir(f.Pos.File)
-	default:
-		st, err := root.Stat(cp.V)
-		if err != nil || !st.IsDir() {
-			return nil, ""
-		}
-		dir = cp.V
-	}
-	c := &cache{root: root}
-	if !hasGoMain(c, dir) {
-		if strings.EqualFold(f.Runtime.V, "go1.x") {
-			return nil, fmt.Sprintf("no Go main package in %s; code not analysed", dir)
-		}
-		return nil, ""
-	}
-	return &location{lang: "go", codeDir: dir, file: dir}, ""
 }

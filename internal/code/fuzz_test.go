@@ -27,7 +27,7 @@ func analyzeSource(t testing.TB, root *source.Root, file, lang string, src []byt
 		t.Fatal(parsedMod.err)
 	}
 	c := &cache{root: root, files: map[string]*parsed{file: parsedMod}}
-	a := newAnalyzer(context.Background(), c, testFunction(), &location{lang: lang, codeDir: ".", file: file, name: "handler"})
+	a := newAnalyzer(context.Background(), c, testFunction(), &Entry{Lang: lang, Dir: ".", File: file, Name: "handler"})
 	facts, _ := a.run()
 	return facts
 }

@@ -1,9 +1,7 @@
 package code
 
 import (
-	"io/fs"
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/wardensec/warden/internal/code/golang"
@@ -20,34 +18,6 @@ var lambdaStart = map[string]bool{
 	"github.com/aws/aws-lambda-go/lambda.Start": true, "github.com/aws/aws-lambda-go/lambda.StartWithOptions": true,
 	"github.com/aws/aws-lambda-go/lambda.StartWithContext": true, "github.com/aws/aws-lambda-go/lambda.StartHandler": true,
 	"github.com/aws/aws-lambda-go/lambda.StartHandlerFunc": true,
-}
-
-// goPackage lists the Go files of a package directory, without tests.
-func (c *cache) goPackage(dir string) []string {
-	entries, err := fs.ReadDir(c.root.FS(), dir)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, e := range entries {
-		n := e.Name()
-		if e.Type().IsRegular() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
-			out = append(out, path.Join(dir, n))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// hasGoMain reports whether dir holds a Go main package.
-func hasGoMain(c *cache, dir string) bool {
-	for _, f := range c.goPackage(dir) {
-		src, err := c.root.ReadFile(f)
-		if err == nil && strings.Contains(string(src), "package main") {
-			return true
-		}
-	}
-	return false
 }
 
 // loadGo loads a Go package directory as one module: imports and functions
@@ -72,7 +42,7 @@ func (a *analyzer) loadGo(dir string) *module {
 		funcs         []*ir.FuncDef
 	}
 	var files []*goFile
-	for _, f := range a.cache.goPackage(dir) {
+	for _, f := range GoPackage(a.cache.root, dir) {
 		m, err := a.cache.get(f)
 		if err != nil || m == nil {
 			continue
@@ -132,7 +102,7 @@ func (a *analyzer) loadGo(dir string) *module {
 
 // goModule finds the module path and directory of the go.mod governing dir.
 func (a *analyzer) goModule() (modPath, modDir string) {
-	for dir := a.loc.codeDir; ; dir = path.Dir(dir) {
+	for dir := a.loc.Dir; ; dir = path.Dir(dir) {
 		if src, err := a.cache.root.ReadFile(path.Join(dir, "go.mod")); err == nil {
 			for _, line := range strings.Split(string(src), "\n") {
 				if f := strings.Fields(line); len(f) == 2 && f[0] == "module" {

@@ -1,6 +1,7 @@
 package code
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -53,24 +54,58 @@ func TestLocate(t *testing.T) {
 			if c.codePath != "" {
 				f.CodePath = str(c.codePath)
 			}
-			loc, diag := locate(root, f)
-			if (diag != "") != c.wantDiag {
-				t.Fatalf("diag = %q, want diag %v", diag, c.wantDiag)
+			loc, err := Locate(root, f)
+			if diag := err != nil && !errors.Is(err, ErrNoCode) && !errors.Is(err, ErrNotLocated); diag != c.wantDiag {
+				t.Fatalf("err = %v, want diag %v", err, c.wantDiag)
 			}
 			if c.wantFile == "" {
-				if loc != nil {
+				if err == nil {
 					t.Fatalf("located %+v, want nothing", loc)
 				}
 				return
 			}
-			if loc == nil || loc.file != c.wantFile || loc.name != c.wantName || loc.codeDir != c.wantDir {
+			if err != nil || loc.File != c.wantFile || loc.Name != c.wantName || loc.Dir != c.wantDir {
 				t.Fatalf("located %+v, want file %s name %s dir %s", loc, c.wantFile, c.wantName, c.wantDir)
 			}
 		})
 	}
 	// An unresolved code path is said so, not guessed.
 	f := &model.Function{Name: "f", Runtime: str("python3.12"), Handler: str("app.h"), CodePath: model.Unresolved("!Ref CodeBucket", model.Pos{})}
-	if loc, diag := locate(root, f); loc != nil || diag == "" {
-		t.Errorf("unresolved code path: loc %+v diag %q", loc, diag)
+	if loc, err := Locate(root, f); err == nil || errors.Is(err, ErrNotLocated) {
+		t.Errorf("unresolved code path: loc %+v err %v", loc, err)
+	}
+}
+
+// TestLocateGo checks the Go cases: the handler string is not needed (Go's
+// handler is what main passes to lambda.Start), and a custom runtime
+// without a Go main package is another language, not a missing file.
+func TestLocateGo(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"gofn/main.go": "package main\n\nfunc main() {}\n", "rust/bootstrap.rs": "fn main() {}\n"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := source.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	str := func(s string) model.Value { return model.Str(s, model.Pos{File: "template.yaml"}) }
+	f := &model.Function{Name: "f", Runtime: str("provided.al2023"), CodePath: str("gofn"), Pos: model.Pos{File: "template.yaml"}}
+	if e, err := Locate(root, f); err != nil || e.Lang != "go" || e.Dir != "gofn" || e.File != "gofn" {
+		t.Errorf("Go without a handler string: %+v, %v", e, err)
+	}
+	f.CodePath = str("rust")
+	if _, err := Locate(root, f); !errors.Is(err, ErrNotLocated) {
+		t.Errorf("custom runtime without Go: err %v, want ErrNotLocated", err)
+	}
+	f.Runtime = str("go1.x")
+	if _, err := Locate(root, f); err == nil || errors.Is(err, ErrNotLocated) || errors.Is(err, ErrNoCode) {
+		t.Errorf("go1.x without a main package: err %v, want a diagnostic", err)
 	}
 }

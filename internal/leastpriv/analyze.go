@@ -15,14 +15,15 @@ package leastpriv
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"path"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"weak"
 
+	"github.com/wardensec/warden/internal/code"
 	"github.com/wardensec/warden/internal/code/ir"
 	"github.com/wardensec/warden/internal/model"
 	"github.com/wardensec/warden/internal/source"
@@ -153,22 +154,25 @@ func AnalyzeFunction(root *source.Root, app *model.App, idx *model.Index, f *mod
 	if f.Provider != model.AWS || !model.IsDeployed(f.Deployed) {
 		return nil
 	}
-	loc, why := locate(root, f)
-	if loc == nil && why == "" {
+	// internal/code's locator, so that findings and permissions of a
+	// function are about the same file. What it cannot locate is a note:
+	// the Usage must not pass for complete.
+	loc, err := code.Locate(root, f)
+	if errors.Is(err, code.ErrNoCode) {
 		return nil
 	}
 	u := &Usage{FunctionID: f.ID}
-	if loc == nil {
-		u.Notes = append(u.Notes, why)
+	if err != nil {
+		u.Notes = append(u.Notes, err.Error())
 		return u
 	}
 	x := newExtractor(root, parse)
-	x.codeDir, x.entry = loc.codeDir, loc.file
+	x.res = code.Resolver{Root: root, Entry: loc}
 	var h *fnRef
-	if loc.lang == "go" {
-		m := x.loadGo(loc.codeDir)
+	if loc.Lang == "go" {
+		m := x.loadGo(loc.Dir)
 		if m == nil {
-			u.Notes = append(u.Notes, append([]string{"no Go main package in " + loc.codeDir}, x.problems...)...)
+			u.Notes = append(u.Notes, append([]string{"no Go main package in " + loc.Dir}, x.problems...)...)
 			return u
 		}
 		u.Language = "go"
@@ -182,19 +186,19 @@ func AnalyzeFunction(root *source.Root, app *model.App, idx *model.Index, f *mod
 			h = v.fn
 		}
 	} else {
-		m := x.load(loc.file)
+		m := x.load(loc.File)
 		if m == nil {
 			u.Notes = append(u.Notes, x.problems...)
 			return u
 		}
 		u.Language = m.lang
-		h = handlerOf(m, loc.name)
+		h = handlerOf(m, loc.Name)
 	}
 	u.Located = true
 	if h == nil {
-		u.Notes = append(u.Notes, fmt.Sprintf("handler %s not found in %s", loc.name, loc.file))
+		u.Notes = append(u.Notes, fmt.Sprintf("handler %s not found in %s", loc.Name, loc.File))
 	} else {
-		if loc.lang != "go" {
+		if loc.Lang != "go" {
 			x.entry0 = h.fn
 		}
 		x.walk(h, nil)
@@ -247,100 +251,3 @@ func handlerOf(m *module, name string) *fnRef {
 	}
 	return v.fn
 }
-
-// location is where a function's handler lives.
-type location struct {
-	lang    string
-	codeDir string
-	file    string
-	name    string
-}
-
-// locate resolves a function's handler to a file, following Lambda's
-// conventions: Python "pkg/mod.func", Node "dir/file.export", Go a main
-// package in the code directory. It mirrors internal/code's (unexported)
-// locator so that the two analyses read the same file; why explains a
-// function whose code should be there but is not.
-func locate(root *source.Root, f *model.Function) (loc *location, why string) {
-	if f.PackageType.Is("Image") || root == nil {
-		return nil, ""
-	}
-	rt := strings.ToLower(f.Runtime.V)
-	lang := ""
-	switch {
-	case strings.HasPrefix(rt, "python"):
-		lang = "python"
-	case strings.HasPrefix(rt, "nodejs"):
-		lang = "javascript"
-	case rt == "go1.x" || strings.HasPrefix(rt, "provided"):
-		lang = "go"
-	case f.Runtime.IsKnown():
-		return nil, ""
-	}
-	cp := f.CodePath
-	dir := ""
-	switch {
-	case cp.State == model.Unknown:
-		return nil, fmt.Sprintf("code location %s is not resolvable statically", cp.Expr)
-	case !cp.IsKnown():
-		dir = path.Dir(f.Pos.File)
-	case cp.V == f.Pos.File:
-		return nil, "inline code in the template is not analysed"
-	default:
-		st, err := root.Stat(cp.V)
-		if err != nil {
-			return nil, fmt.Sprintf("code path %s not readable: %v", cp.V, err)
-		}
-		if !st.IsDir() {
-			if lang == "go" || !isCode(path.Ext(cp.V)) {
-				return nil, fmt.Sprintf("code path %s is a packaged artifact", cp.V)
-			}
-		}
-		dir = cp.V
-		if !st.IsDir() {
-			dir = path.Dir(cp.V)
-		}
-	}
-	if lang == "go" {
-		return &location{lang: "go", codeDir: dir, file: dir}, ""
-	}
-	if !f.Handler.IsKnown() {
-		return nil, "handler not known"
-	}
-	h := f.Handler.V
-	hdir, base := path.Split(h)
-	var modRel, name string
-	if lang == "python" {
-		i := strings.LastIndexByte(base, '.')
-		if i <= 0 {
-			return nil, fmt.Sprintf("handler %q is not of the form file.function", h)
-		}
-		modRel, name = hdir+strings.ReplaceAll(base[:i], ".", "/"), base[i+1:]
-	} else {
-		i := strings.IndexByte(base, '.')
-		if i <= 0 {
-			return nil, fmt.Sprintf("handler %q is not of the form file.function", h)
-		}
-		modRel, name = hdir+base[:i], base[i+1:]
-	}
-	exts := jsExts
-	if lang == "python" {
-		exts = []string{".py"}
-	} else if lang == "" {
-		exts = append([]string{".py"}, jsExts...)
-	}
-	if cp.IsKnown() {
-		if st, err := root.Stat(cp.V); err == nil && !st.IsDir() {
-			return &location{lang: lang, codeDir: dir, file: cp.V, name: name}, ""
-		}
-	}
-	base2 := path.Join(dir, modRel)
-	for _, ext := range exts {
-		if st, err := root.Stat(base2 + ext); err == nil && st.Mode().IsRegular() {
-			return &location{lang: lang, codeDir: dir, file: base2 + ext, name: name}, ""
-		}
-	}
-	return nil, fmt.Sprintf("handler file for %q not found under %s", h, dir)
-}
-
-func isCode(ext string) bool { return ext == ".py" || isJSExt(ext) }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wardensec/warden/internal/code"
 	"github.com/wardensec/warden/internal/code/ir"
 	"github.com/wardensec/warden/internal/model"
 )
@@ -74,7 +75,7 @@ func BenchmarkExtract(b *testing.B) {
 		f := function(l.runtime, l.handler, codePath, model.EnvVar{Name: "TABLE", Value: model.Str("orders", model.Pos{})})
 		app := &model.App{Functions: []*model.Function{f}}
 		idx := model.NewIndex(app)
-		mod, err := parseFile(l.file, []byte(l.src))
+		mod, err := code.ParseFile(l.file, []byte(l.src))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -84,7 +85,7 @@ func BenchmarkExtract(b *testing.B) {
 		}
 		b.Run(l.name+"/parse", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := parseFile(l.file, []byte(l.src)); err != nil {
+				if _, err := code.ParseFile(l.file, []byte(l.src)); err != nil {
 					b.Fatal(err)
 				}
 			}

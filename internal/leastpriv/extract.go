@@ -1,17 +1,13 @@
 package leastpriv
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"sort"
 	"strings"
 
-	"github.com/wardensec/warden/internal/code/golang"
+	"github.com/wardensec/warden/internal/code"
 	"github.com/wardensec/warden/internal/code/ir"
-	"github.com/wardensec/warden/internal/code/javascript"
-	"github.com/wardensec/warden/internal/code/python"
 	"github.com/wardensec/warden/internal/model"
 	"github.com/wardensec/warden/internal/source"
 )
@@ -75,11 +71,12 @@ func (e *env) set(n string, v *val) { e.vars[n] = v }
 
 // extractor finds the SDK calls reachable from one handler.
 type extractor struct {
-	root    *source.Root
-	parse   func(rel string) (*ir.Module, error)
-	codeDir string
-	entry   string
-	entry0  *ir.Func // the handler
+	root  *source.Root
+	parse func(rel string) (*ir.Module, error)
+	// res finds local imports as internal/code does, so that the two
+	// analyses of a function read the same files.
+	res    code.Resolver
+	entry0 *ir.Func // the handler
 
 	mods    map[string]*module
 	walked  map[*ir.Func]bool
@@ -106,25 +103,12 @@ func newExtractor(root *source.Root, parse func(string) (*ir.Module, error)) *ex
 			if err != nil {
 				return nil, err
 			}
-			return parseFile(rel, src)
+			return code.ParseFile(rel, src)
 		}
 	}
 	return &extractor{root: root, parse: parse, mods: map[string]*module{}, walked: map[*ir.Func]bool{},
 		results: map[*ir.Func]*val{}, attrs: map[string]*val{}, methods: map[string][]*fnRef{},
 		seen: map[string]bool{}, problemAt: map[string]bool{}}
-}
-
-func parseFile(rel string, src []byte) (*ir.Module, error) {
-	switch path.Ext(rel) {
-	case ".py":
-		return python.Parse(rel, src)
-	case ".ts", ".mts", ".cts":
-		return javascript.Parse(rel, src, true)
-	case ".go":
-		return golang.Parse(rel, src)
-	default:
-		return javascript.Parse(rel, src, false)
-	}
 }
 
 // problem records something that makes the extraction incomplete; the
@@ -172,18 +156,8 @@ func (x *extractor) loadGo(dir string) *module {
 		return m
 	}
 	x.mods[dir] = nil
-	ents, err := fs.ReadDir(x.root.FS(), dir)
-	if err != nil {
-		x.problem(model.Pos{File: dir}, fmt.Sprintf("not read: %v", err))
-		return nil
-	}
 	m := &module{env: newEnv(nil), lang: "go"}
-	for _, e := range ents {
-		n := e.Name()
-		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
-			continue
-		}
-		rel := path.Join(dir, n)
+	for _, rel := range code.GoPackage(x.root, dir) {
 		irm, err := x.parse(rel)
 		if err != nil || irm == nil {
 			x.problem(model.Pos{File: rel}, fmt.Sprintf("not parsed: %v", err))
@@ -572,35 +546,17 @@ func (x *extractor) importStmt(fr *frame, s *ir.Import) {
 
 // pyModule resolves a Python import to a local module or a named one.
 func (x *extractor) pyModule(fr *frame, level int, mod string) *val {
-	var bases []string
-	if level > 0 {
-		dir := path.Dir(fr.m.ir.Path)
-		for i := 1; i < level; i++ {
-			dir = path.Dir(dir)
+	if c := x.res.Python(fr.m.ir.Path, level, mod); c != "" {
+		if lm := x.load(c); lm != nil {
+			return &val{k: kLocal, lm: lm}
 		}
-		bases = []string{dir}
-	} else {
-		bases = []string{x.codeDir, path.Dir(x.entry)}
-	}
-	rel := strings.ReplaceAll(mod, ".", "/")
-	for _, b := range bases {
-		p := path.Join(b, rel)
-		for _, c := range []string{p + ".py", p + "/__init__.py"} {
-			if st, err := x.root.Stat(c); err == nil && st.Mode().IsRegular() {
-				if lm := x.load(c); lm != nil {
-					return &val{k: kLocal, lm: lm}
-				}
-				return unknown
-			}
-		}
+		return unknown
 	}
 	if level > 0 {
 		return unknown
 	}
 	return &val{k: kMod, mod: mod}
 }
-
-var jsExts = []string{".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"}
 
 // require resolves a JS module name: a local file, an AWS SDK package, or
 // another package (unknown).
@@ -613,47 +569,12 @@ func (x *extractor) require(fr *frame, name string) *val {
 		}
 		return &val{k: kMod, mod: n}
 	}
-	base, err := source.Join(fr.m.ir.Path, name)
-	if err != nil {
-		return unknown
-	}
-	cands := []string{base}
-	for _, ext := range jsExts {
-		cands = append(cands, base+ext)
-	}
-	if ext := path.Ext(base); ext == ".js" || ext == ".mjs" || ext == ".cjs" {
-		stem := strings.TrimSuffix(base, ext)
-		cands = append(cands, stem+".ts", stem+".mts", stem+".cts")
-	}
-	for _, ext := range jsExts {
-		cands = append(cands, base+"/index"+ext)
-	}
-	for _, c := range cands {
-		st, err := x.root.Stat(c)
-		if err != nil {
-			if !errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			continue
-		}
-		if !st.Mode().IsRegular() || !isJSExt(path.Ext(c)) {
-			continue
-		}
+	if c := x.res.JS(fr.m.ir.Path, name); c != "" {
 		if lm := x.load(c); lm != nil {
 			return &val{k: kLocal, lm: lm}
 		}
-		return unknown
 	}
 	return unknown
-}
-
-func isJSExt(ext string) bool {
-	for _, e := range jsExts {
-		if e == ext {
-			return true
-		}
-	}
-	return false
 }
 
 // service maps an SDK's client name to the map's service name, keeping

@@ -197,6 +197,22 @@ export const main = async (event: S3Event): Promise<void> => {
 	}
 }
 
+// TestBuiltOutputHandler checks that the extraction reads the file code
+// analysis reads: a handler naming tsc's output directory (not in the
+// repository) is its TypeScript source, found by internal/code's locator.
+func TestBuiltOutputHandler(t *testing.T) {
+	root := project(t, map[string]string{
+		"svc/src/api.ts": `import { S3Client, GetObjectCommand } from "@aws-sdk/client-s3";
+const s3 = new S3Client({});
+export const handler = async () => { await s3.send(new GetObjectCommand({ Bucket: "b", Key: "k" })); };
+`,
+	})
+	u := analyse(t, root, function("nodejs20.x", "dist/api.handler", "svc"))
+	if got := callKeys(u); !u.Located || !reflect.DeepEqual(got, []string{"S3.GetObject"}) {
+		t.Fatalf("calls = %v located %v (notes %v)", got, u.Located, u.Notes)
+	}
+}
+
 func TestExtractGo(t *testing.T) {
 	root := project(t, map[string]string{
 		"fn/main.go": `package main
