@@ -77,8 +77,31 @@ func New(cfg Config, opts Options) (*Middleware, error) {
 		max = DefaultMaxTokenBytes
 	}
 	m.ver = &verifier{maxBytes: max, issuers: map[string]*issuer{}}
+	// The token cache lives in this Middleware, which is built per config
+	// generation: a reload never reuses a decision taken under other
+	// issuer settings.
+	tc := cfg.JWT.TokenCache
+	if !tc.Disabled && len(cfg.JWT.Issuers) > 0 {
+		size := tc.Size
+		if size == 0 {
+			size = DefaultTokenCacheSize
+		}
+		m.ver.cache = newTokenCache(size)
+	}
 	for _, ic := range cfg.JWT.Issuers {
 		is := newIssuer(ic, opts)
+		if m.ver.cache != nil {
+			is.cacheTTL = tc.MaxTTL
+			if o := ic.TokenCache; o != nil && o.MaxTTL != 0 {
+				is.cacheTTL = o.MaxTTL
+			}
+			if is.cacheTTL == 0 {
+				is.cacheTTL = DefaultTokenCacheMaxTTL
+			}
+			if o := ic.TokenCache; o == nil || !o.Disabled {
+				is.cache = m.ver.cache
+			}
+		}
 		m.ver.issuers[ic.Issuer] = is
 	}
 	var wg sync.WaitGroup

@@ -54,6 +54,22 @@ type JWTConfig struct {
 	// pathological tokens cost nothing. Default 8 KiB.
 	MaxTokenBytes int            `yaml:"max_token_bytes"`
 	Issuers       []IssuerConfig `yaml:"issuers"`
+	// TokenCache configures the verified-token cache shared by all
+	// issuers (on by default; see cache.go for what a hit must satisfy).
+	TokenCache TokenCacheConfig `yaml:"token_cache"`
+}
+
+// TokenCacheConfig configures the verified-token cache. Globally (under
+// jwt) all three fields apply; per issuer only max_ttl and disabled do, as
+// the size bound is one for the whole cache.
+type TokenCacheConfig struct {
+	// Size is the maximum number of cached tokens. Default 10000.
+	Size int `yaml:"size"`
+	// MaxTTL caps how long one verification is reused, whatever the
+	// token's exp says. Default 5m, at most 1h.
+	MaxTTL time.Duration `yaml:"max_ttl"`
+	// Disabled turns the cache off (globally, or for one issuer).
+	Disabled bool `yaml:"disabled"`
 }
 
 // IssuerConfig describes one trusted token issuer. Each issuer is bound to
@@ -94,6 +110,9 @@ type IssuerConfig struct {
 	// InsecureHTTP allows http:// discovery and JWKS URLs. Only for tests
 	// and loopback IdPs: over plain HTTP anyone on path can swap the keys.
 	InsecureHTTP bool `yaml:"insecure_http"`
+	// TokenCache overrides jwt.token_cache's max_ttl or disables caching
+	// for this issuer's tokens. Nil inherits the global settings.
+	TokenCache *TokenCacheConfig `yaml:"token_cache"`
 }
 
 // APIKeyConfig says where API keys are read from.
@@ -167,6 +186,7 @@ func (c *Config) Validate() error {
 	if c.JWT.MaxTokenBytes < 0 || c.JWT.MaxTokenBytes > 64<<10 {
 		add(confpath.Errorf("jwt.max_token_bytes", "must be between 1 and 65536 (0 means %d)", DefaultMaxTokenBytes))
 	}
+	add(c.JWT.TokenCache.validate("jwt.token_cache", true))
 	names := map[string]bool{}
 	for i := range c.JWT.Issuers {
 		ic := &c.JWT.Issuers[i]
@@ -252,6 +272,29 @@ func (c *IssuerConfig) Validate() error {
 	}
 	if c.MinRefreshInterval != 0 && c.MinRefreshInterval < time.Second {
 		add("min_refresh_interval", "must be at least 1s")
+	}
+	if c.TokenCache != nil {
+		if err := c.TokenCache.validate("token_cache", false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// validate checks a token_cache section at path; global says whether size
+// may be set there.
+func (c *TokenCacheConfig) validate(path string, global bool) error {
+	var errs []error
+	switch {
+	case !global && c.Size != 0:
+		errs = append(errs, confpath.Errorf(path+".size", "the cache size is global: set it in jwt.token_cache.size"))
+	case c.Size < 0 || c.Size > MaxTokenCacheSize:
+		errs = append(errs, confpath.Errorf(path+".size", "must be between 1 and %d (0 means %d)", MaxTokenCacheSize, DefaultTokenCacheSize))
+	}
+	if c.MaxTTL < 0 || c.MaxTTL > MaxTokenCacheTTL {
+		errs = append(errs, confpath.Errorf(path+".max_ttl", "must be between 1s and %s (0 means %s)", MaxTokenCacheTTL, DefaultTokenCacheMaxTTL))
+	} else if c.MaxTTL != 0 && c.MaxTTL < time.Second {
+		errs = append(errs, confpath.Errorf(path+".max_ttl", "must be at least 1s (0 means %s)", DefaultTokenCacheMaxTTL))
 	}
 	return errors.Join(errs...)
 }

@@ -7,6 +7,10 @@ package authn
 //	  default_methods: [jwt]          # routes without authn.methods
 //	  jwt:
 //	    max_token_bytes: 8192
+//	    token_cache:                    # verified-token cache, on by default
+//	      size: 10000                   # entries (LRU, bounded); at most 1048576
+//	      max_ttl: 5m                   # reuse one verification at most this long; at most 1h
+//	      # disabled: true              # off switch
 //	    issuers:
 //	      - name: main
 //	        issuer: https://idp.example.com/realms/acme   # discovery at /.well-known/openid-configuration
@@ -19,6 +23,7 @@ package authn
 //	        refresh_interval: 15m
 //	        min_refresh_interval: 30s   # unknown-kid refetch rate limit
 //	        roles_claim: realm_access.roles
+//	        # token_cache: {max_ttl: 1m}  # per issuer: max_ttl or disabled (size is global)
 //	  api_key:
 //	    header: X-API-Key
 //	    query: ""                       # off unless set
@@ -37,6 +42,14 @@ package authn
 //	    authn:
 //	      methods: [jwt, apikey]        # or [none] for a public route
 //	      issuers: [main]
+//
+// The token cache (cache.go) skips the signature check for a token that
+// already verified. It is keyed by the SHA-256 of the whole token, holds
+// only successful verifications, and serves a hit only while exp, nbf, iat
+// and max_age still pass at the current clock with the issuer's leeway,
+// while max_ttl since the verification has not passed, and while the JWKS
+// still holds the same keys under the token's kid. It belongs to one
+// Middleware, so a config reload starts with an empty cache.
 //
 // Denial reasons recorded in reqctx: authn.missing, authn.apikey.invalid,
 // authn.mtls.invalid, and authn.jwt.{too_large, malformed, crit, alg, kid,

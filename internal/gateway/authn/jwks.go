@@ -54,18 +54,20 @@ type keyCache struct {
 
 // get returns the keys for kid. On a miss it triggers at most one
 // rate-limited refresh and looks again.
-func (c *keyCache) get(ctx context.Context, kid string) ([]verifyKey, bool) {
+// The key set the keys came from is returned too: the token cache records
+// that generation.
+func (c *keyCache) get(ctx context.Context, kid string) ([]verifyKey, *keySet, bool) {
 	if ks := c.keys.Load(); ks != nil {
 		if k, ok := (*ks)[kid]; ok {
-			return k, true
+			return k, ks, true
 		}
 	}
 	c.refreshLimited(ctx)
 	if ks := c.keys.Load(); ks != nil {
 		k, ok := (*ks)[kid]
-		return k, ok
+		return k, ks, ok
 	}
-	return nil, false
+	return nil, nil, false
 }
 
 // loaded reports whether a key set was ever fetched.

@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -45,18 +46,22 @@ func tokErr(reason, desc string, err error) *tokenError {
 
 // issuer is one configured IdP with its cached keys.
 type issuer struct {
-	cfg     IssuerConfig
-	algs    map[string]jwa.SignatureAlgorithm
-	keys    *keyCache
-	now     func() time.Time
-	stop    chan struct{}
-	stopped chan struct{}
+	cfg  IssuerConfig
+	algs map[string]jwa.SignatureAlgorithm
+	keys *keyCache
+	now  func() time.Time
+	// cacheTTL caps the reuse of a verification; 0 = not cached.
+	cacheTTL time.Duration
+	cache    *tokenCache // shared with the verifier; nil when off
+	stop     chan struct{}
+	stopped  chan struct{}
 }
 
 // verifier checks bearer tokens against a set of issuers.
 type verifier struct {
 	maxBytes int
 	issuers  map[string]*issuer // by iss value
+	cache    *tokenCache        // verified tokens; nil when off
 }
 
 // Verify checks a compact JWS token and returns the identity it proves.
@@ -67,6 +72,14 @@ type verifier struct {
 func (v *verifier) Verify(ctx context.Context, token string, allowed map[string]bool) (*reqctx.Identity, error) {
 	if len(token) > v.maxBytes {
 		return nil, tokErr("too_large", "token too large", nil)
+	}
+	var ck *[sha256.Size]byte
+	if v.cache != nil {
+		k := sha256.Sum256([]byte(token))
+		if id := v.cache.get(k, allowed); id != nil {
+			return id, nil
+		}
+		ck = &k
 	}
 	// Compact JWS only: exactly three base64url segments. Checking the
 	// charset first bounds the work on garbage (e.g. "......").
@@ -127,11 +140,18 @@ func (v *verifier) Verify(ctx context.Context, token string, allowed map[string]
 	if len(is.cfg.Types) > 0 && !typeOK(hdr.Typ, is.cfg.Types) {
 		return nil, tokErr("typ", "token type not accepted", fmt.Errorf("typ %q", hdr.Typ))
 	}
-	return is.verify(ctx, token, claims)
+	return is.verify(ctx, token, claims, ck)
 }
 
-func (is *issuer) verify(ctx context.Context, token string, claims map[string]any) (*reqctx.Identity, error) {
-	var kerr *tokenError
+// verify checks the signature and claims. ck is the token's cache key, nil
+// when the cache is off.
+func (is *issuer) verify(ctx context.Context, token string, claims map[string]any, ck *[sha256.Size]byte) (*reqctx.Identity, error) {
+	var (
+		kerr     *tokenError
+		usedKid  string
+		usedKS   *keySet
+		usedKeys []verifyKey
+	)
 	provider := jws.KeyProviderFunc(func(ctx context.Context, sink jws.KeySink, sig *jws.Signature, _ *jws.Message) error {
 		h := sig.ProtectedHeaders()
 		alg, _ := h.Algorithm()
@@ -145,7 +165,7 @@ func (is *issuer) verify(ctx context.Context, token string, claims map[string]an
 			kerr = tokErr("kid", "unknown key", errors.New("token has no kid"))
 			return kerr
 		}
-		keys, ok := is.keys.get(ctx, kid)
+		keys, ks, ok := is.keys.get(ctx, kid)
 		if !ok {
 			if !is.keys.loaded() {
 				kerr = &tokenError{reason: "keys_unavailable", desc: "keys unavailable", status: 503, err: errors.New("jwks never loaded")}
@@ -169,6 +189,7 @@ func (is *issuer) verify(ctx context.Context, token string, claims map[string]an
 			kerr = tokErr("alg", "algorithm does not match key", fmt.Errorf("kid %q has no key for %s", kid, sa))
 			return kerr
 		}
+		usedKid, usedKS, usedKeys = kid, ks, keys
 		return nil
 	})
 	skew := is.cfg.Leeway
@@ -197,7 +218,18 @@ func (is *issuer) verify(ctx context.Context, token string, claims map[string]an
 			return nil, tokErr("iat", "token too old", nil)
 		}
 	}
-	return is.identity(tok, claims), nil
+	id := is.identity(tok, claims)
+	if is.cache != nil && ck != nil && usedKS != nil {
+		// Only a token that passed every check above is stored.
+		e := &cachedToken{key: *ck, is: is, id: id,
+			kid: usedKid, ks: usedKS, keys: usedKeys, validUntil: is.now().Add(is.cacheTTL)}
+		e.exp, _ = tok.Expiration()
+		e.nbf, _ = tok.NotBefore()
+		e.iat, _ = tok.IssuedAt()
+		is.cache.put(e)
+		return cloneIdentity(id), nil
+	}
+	return id, nil
 }
 
 // typeOK compares media types per RFC 7515 §4.1.9: case-insensitive, with
