@@ -621,4 +621,30 @@ func TestKeyFormats(t *testing.T) {
 	if _, err := ParsePublicKey([]byte(b64(make([]byte, 31)))); err == nil {
 		t.Fatal("short public key accepted")
 	}
+	// Each parser takes its own PEM only, and says which encoding failed.
+	if _, err := ParsePublicKey(privPEM); err == nil || !strings.Contains(err.Error(), "parse PKIX") {
+		t.Errorf("private PEM as public key: %v", err)
+	}
+	if _, err := ParsePrivateKey(pubPEM); err == nil || !strings.Contains(err.Error(), "parse PKCS#8") {
+		t.Errorf("public PEM as private key: %v", err)
+	}
+	full := []byte(b64(priv))
+	if p3, err := ParsePrivateKey(full); err != nil || !p3.Equal(priv) {
+		t.Errorf("base64 64-byte key: %v", err)
+	}
+	if _, err := ParsePublicKey([]byte(b64(pub))); err != nil {
+		t.Errorf("base64 public key: %v", err)
+	}
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "none.pem")
+	if _, err := LoadPublicKey(missing); err == nil || !strings.HasPrefix(err.Error(), "read public key: ") {
+		t.Errorf("missing public key file: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.key")
+	if err := os.WriteFile(bad, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadPrivateKey(bad); err == nil || err.Error() != "signing key "+bad+": neither PEM nor base64" {
+		t.Errorf("bad signing key file: %v", err)
+	}
 }

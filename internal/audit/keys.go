@@ -97,80 +97,76 @@ func GenerateKey() (privPEM, pubPEM []byte, err error) {
 // base64 of the 32-byte seed (or of the 64-byte private key), so that a key
 // can come from a secret store that only handles one-line values.
 func LoadPrivateKey(path string) (ed25519.PrivateKey, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read signing key: %w", err)
-	}
-	k, err := ParsePrivateKey(data)
-	if err != nil {
-		return nil, fmt.Errorf("signing key %s: %w", path, err)
-	}
-	return k, nil
+	return loadKey(path, "signing key", ParsePrivateKey)
 }
 
 // ParsePrivateKey parses the formats LoadPrivateKey accepts.
 func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
-	if blk, _ := pem.Decode(data); blk != nil {
-		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("parse PKCS#8: %w", err)
+	return parseKey(data, "PKCS#8", x509.ParsePKCS8PrivateKey, func(raw []byte) (ed25519.PrivateKey, error) {
+		switch len(raw) {
+		case ed25519.SeedSize:
+			return ed25519.NewKeyFromSeed(raw), nil
+		case ed25519.PrivateKeySize:
+			k := ed25519.NewKeyFromSeed(raw[:ed25519.SeedSize])
+			if !bytes.Equal(k, raw) {
+				return nil, errors.New("64-byte private key is inconsistent (public half does not match seed)")
+			}
+			return k, nil
 		}
-		ek, ok := k.(ed25519.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("key is %T, not Ed25519", k)
-		}
-		return ek, nil
-	}
-	raw, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(data)))
-	if err != nil {
-		return nil, errors.New("neither PEM nor base64")
-	}
-	switch len(raw) {
-	case ed25519.SeedSize:
-		return ed25519.NewKeyFromSeed(raw), nil
-	case ed25519.PrivateKeySize:
-		k := ed25519.NewKeyFromSeed(raw[:ed25519.SeedSize])
-		if !bytes.Equal(k, raw) {
-			return nil, errors.New("64-byte private key is inconsistent (public half does not match seed)")
-		}
-		return k, nil
-	}
-	return nil, fmt.Errorf("base64 key is %d bytes; want a 32-byte seed or 64-byte key", len(raw))
+		return nil, fmt.Errorf("base64 key is %d bytes; want a 32-byte seed or 64-byte key", len(raw))
+	})
 }
 
 // LoadPublicKey reads a verification key: PEM (PKIX "PUBLIC KEY") or base64
 // of the 32 raw bytes.
 func LoadPublicKey(path string) (ed25519.PublicKey, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read public key: %w", err)
-	}
-	k, err := ParsePublicKey(data)
-	if err != nil {
-		return nil, fmt.Errorf("public key %s: %w", path, err)
-	}
-	return k, nil
+	return loadKey(path, "public key", ParsePublicKey)
 }
 
 // ParsePublicKey parses the formats LoadPublicKey accepts.
 func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
-	if blk, _ := pem.Decode(data); blk != nil {
-		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("parse PKIX: %w", err)
+	return parseKey(data, "PKIX", x509.ParsePKIXPublicKey, func(raw []byte) (ed25519.PublicKey, error) {
+		if len(raw) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("base64 key is %d bytes; want 32", len(raw))
 		}
-		ek, ok := k.(ed25519.PublicKey)
+		return ed25519.PublicKey(raw), nil
+	})
+}
+
+// loadKey reads a key file and parses it, naming the file in errors.
+func loadKey[K any](path, what string, parse func([]byte) (K, error)) (K, error) {
+	var zero K
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return zero, fmt.Errorf("read %s: %w", what, err)
+	}
+	k, err := parse(data)
+	if err != nil {
+		return zero, fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	return k, nil
+}
+
+// parseKey tells the two key encodings apart, the same way for private
+// and public keys: a PEM block is DER for parseDER (which must give an
+// Ed25519 key); anything else must be one line of base64, whose bytes
+// parseRaw checks.
+func parseKey[K any](data []byte, format string, parseDER func([]byte) (any, error), parseRaw func([]byte) (K, error)) (K, error) {
+	var zero K
+	if blk, _ := pem.Decode(data); blk != nil {
+		k, err := parseDER(blk.Bytes)
+		if err != nil {
+			return zero, fmt.Errorf("parse %s: %w", format, err)
+		}
+		ek, ok := k.(K)
 		if !ok {
-			return nil, fmt.Errorf("key is %T, not Ed25519", k)
+			return zero, fmt.Errorf("key is %T, not Ed25519", k)
 		}
 		return ek, nil
 	}
 	raw, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(data)))
 	if err != nil {
-		return nil, errors.New("neither PEM nor base64")
+		return zero, errors.New("neither PEM nor base64")
 	}
-	if len(raw) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("base64 key is %d bytes; want 32", len(raw))
-	}
-	return ed25519.PublicKey(raw), nil
+	return parseRaw(raw)
 }
