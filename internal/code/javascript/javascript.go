@@ -8,7 +8,6 @@
 package javascript
 
 import (
-	"fmt"
 	"strings"
 
 	ts "github.com/tree-sitter/go-tree-sitter"
@@ -32,16 +31,8 @@ func Parse(path string, src []byte, typescript bool) (*ir.Module, error) {
 	if typescript {
 		lang, name = tsLang, "typescript"
 	}
-	m := &ir.Module{Path: path, Lang: name, Lines: tsutil.Lines(src)}
 	l := &lowerer{file: path, src: src}
-	errs, err := tsutil.Parse(lang, src, func(root *ts.Node) { m.Body = l.block(root, 0) })
-	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
-	}
-	for _, e := range errs {
-		m.Errors = append(m.Errors, tsutil.Pos(path, e))
-	}
-	return m, nil
+	return tsutil.ParseModule(lang, name, path, src, func(root *ts.Node) []ir.Stmt { return l.block(root, 0) })
 }
 
 type lowerer struct {

@@ -7,7 +7,6 @@
 package python
 
 import (
-	"fmt"
 	"strings"
 
 	ts "github.com/tree-sitter/go-tree-sitter"
@@ -22,16 +21,8 @@ var language = ts.NewLanguage(tspy.Language())
 // Parse parses one Python file. Syntax errors do not fail the parse: the
 // module holds what parsed and lists the error positions.
 func Parse(path string, src []byte) (*ir.Module, error) {
-	m := &ir.Module{Path: path, Lang: "python", Lines: tsutil.Lines(src)}
 	l := &lowerer{file: path, src: src}
-	errs, err := tsutil.Parse(language, src, func(root *ts.Node) { m.Body = l.block(root, 0) })
-	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
-	}
-	for _, e := range errs {
-		m.Errors = append(m.Errors, tsutil.Pos(path, e))
-	}
-	return m, nil
+	return tsutil.ParseModule(language, "python", path, src, func(root *ts.Node) []ir.Stmt { return l.block(root, 0) })
 }
 
 type lowerer struct {

@@ -45,6 +45,23 @@ func Parse(lang *ts.Language, src []byte, lower func(root *ts.Node)) (errs []ts.
 	return errs, nil
 }
 
+// ParseModule parses one file into a module of language name: lower turns
+// the root node into the module's body, and syntax errors become the
+// module's Errors positions rather than a failure, so that the rest of a
+// broken file is still analysed. Every tree-sitter front end builds its
+// module this way.
+func ParseModule(lang *ts.Language, name, path string, src []byte, lower func(root *ts.Node) []ir.Stmt) (*ir.Module, error) {
+	m := &ir.Module{Path: path, Lang: name, Lines: Lines(src)}
+	errs, err := Parse(lang, src, func(root *ts.Node) { m.Body = lower(root) })
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	for _, e := range errs {
+		m.Errors = append(m.Errors, Pos(path, e))
+	}
+	return m, nil
+}
+
 func collectErrors(n *ts.Node, out []ts.Point) []ts.Point {
 	if len(out) >= MaxErrors {
 		return out
