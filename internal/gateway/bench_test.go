@@ -36,8 +36,10 @@ import (
 //   - bare-nowrap: the same gateway and server settings without the
 //     framing wrapper, to measure the wrapper;
 //   - apikey and jwt: authentication (API key, or RS256 JWT against a
-//     loopback JWKS) + local throttling with limits that never trigger +
-//     body limits and OpenAPI schema validation;
+//     loopback JWKS, served from the verified-token cache after the first
+//     request) + local throttling with limits that never trigger + body
+//     limits and OpenAPI schema validation; jwt-nocache: the same with
+//     auth.jwt.token_cache disabled, so every request checks the signature;
 //   - crs-pl1: the same plus Coraza with the OWASP CRS at paranoia level 1.
 //
 // each with one sequential client ("seq") and with 4 concurrent clients
@@ -61,6 +63,7 @@ func BenchmarkLoad(b *testing.B) {
 		{"bare-nowrap", env.bareNoWrap + "/plain", nil},
 		{"apikey", env.full + "/orders", http.Header{"X-Api-Key": {benchAPIKey}}},
 		{"jwt", env.full + "/orders", http.Header{"Authorization": {"Bearer " + env.token}}},
+		{"jwt-nocache", env.fullNoCache + "/orders", http.Header{"Authorization": {"Bearer " + env.token}}},
 		{"crs-pl1", env.crs + "/orders", http.Header{"X-Api-Key": {benchAPIKey}}},
 	}
 	for _, mode := range []struct {
@@ -103,8 +106,8 @@ func benchUpstream(b *testing.B) *httptest.Server {
 }
 
 type benchEnv struct {
-	bare, bareNoWrap, full, crs, plainProxy string
-	token                                   string
+	bare, bareNoWrap, full, fullNoCache, crs, plainProxy string
+	token                                                string
 }
 
 func newBenchEnv(b *testing.B, upstream string) *benchEnv {
@@ -161,6 +164,7 @@ routes_from:
     getOrder: {auth: {methods: [apikey, jwt]}}
 `
 	e.full = benchGateway(b, full, upstream, DefaultModules, true)
+	e.fullNoCache = benchGateway(b, strings.Replace(full, "  jwt:\n", "  jwt:\n    token_cache: {disabled: true}\n", 1), upstream, DefaultModules, true)
 	e.crs = benchGateway(b, full+"waf: {enabled: true, paranoia_level: 1}\n", upstream, DefaultModules, true)
 
 	target, _ := neturl.Parse(upstream)
