@@ -5,6 +5,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/wardensec/warden/internal/model"
@@ -51,6 +52,21 @@ type Loader interface {
 // Diag builds a diagnostic.
 func Diag(pos model.Pos, level model.DiagLevel, code, format string, args ...any) model.Diagnostic {
 	return model.Diagnostic{Pos: pos, Level: level, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ReadCode is the diagnostic code for a file the root would not read:
+// "outside-root" (a path or link leaving the scanned tree), "too-large", or
+// "read" for anything else. Every loader reports read failures with the
+// same codes, so that they can be filtered the same way whatever the
+// framework.
+func ReadCode(err error) string {
+	switch {
+	case errors.Is(err, source.ErrOutsideRoot):
+		return "outside-root"
+	case errors.Is(err, source.ErrTooLarge):
+		return "too-large"
+	}
+	return "read"
 }
 
 // Safely runs a loader and turns a panic into an error diagnostic on the

@@ -47,13 +47,7 @@ func loadFile(app *model.App, root *source.Root, file string) {
 	app.Files = append(app.Files, mf)
 	data, err := root.ReadFile(file)
 	if err != nil {
-		code := "read"
-		switch {
-		case errors.Is(err, source.ErrOutsideRoot):
-			code = "outside-root"
-		case errors.Is(err, source.ErrTooLarge):
-			code = "too-large"
-		}
+		code := load.ReadCode(err)
 		app.Diagnostics = append(app.Diagnostics, load.Diag(model.Pos{File: file}, model.DiagError, code, "cannot read function.json: %v", err))
 		return
 	}

@@ -94,13 +94,7 @@ func safeLoadFile(ctx context.Context, root *source.Root, file string, opts load
 func loadFile(ctx context.Context, root *source.Root, file string, opts load.Options) *model.App {
 	data, err := root.ReadFile(file)
 	if err != nil {
-		code := "read"
-		switch {
-		case errors.Is(err, source.ErrOutsideRoot):
-			code = "outside-root"
-		case errors.Is(err, source.ErrTooLarge):
-			code = "too-large"
-		}
+		code := load.ReadCode(err)
 		return &model.App{
 			Files:       []*model.File{{Path: file, Kind: string(load.KindCloudFormation), Parsed: false}},
 			Diagnostics: []model.Diagnostic{load.Diag(model.Pos{File: file}, model.DiagError, code, "cannot read template: %v", err)},

@@ -53,13 +53,7 @@ func LoadFile(ctx context.Context, root *source.Root, file string, opts load.Opt
 	}
 	data, err := root.ReadFile(file)
 	if err != nil {
-		code := "read"
-		switch {
-		case errors.Is(err, source.ErrOutsideRoot):
-			code = "outside-root"
-		case errors.Is(err, source.ErrTooLarge):
-			code = "too-large"
-		}
+		code := load.ReadCode(err)
 		return fail(model.Pos{File: file}, code, "cannot read serverless file: %v", err)
 	}
 	doc, err := yamlsafe.Parse(file, data)

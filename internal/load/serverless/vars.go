@@ -594,13 +594,8 @@ func (r *resolver) readInclude(site *yaml.Node, rel, expr string) *include {
 	r.incOrder = append(r.incOrder, rel)
 	data, err := r.root.ReadFile(rel)
 	if err != nil {
-		code := "read"
-		switch {
-		case errors.Is(err, source.ErrOutsideRoot):
-			code = "outside-root"
-		case errors.Is(err, source.ErrTooLarge):
-			code = "too-large"
-		case isNotExist(err):
+		code := load.ReadCode(err)
+		if code == "read" && isNotExist(err) {
 			inc.err = errMissing
 			return inc
 		}

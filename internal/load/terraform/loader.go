@@ -10,7 +10,6 @@ package terraform
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -134,16 +133,6 @@ func (l *loader) unresolved(pos model.Pos) {
 	}
 }
 
-func readCode(err error) string {
-	switch {
-	case errors.Is(err, source.ErrOutsideRoot):
-		return "outside-root"
-	case errors.Is(err, source.ErrTooLarge):
-		return "too-large"
-	}
-	return "read"
-}
-
 // parsedFile is one configuration or tfvars file.
 type parsedFile struct {
 	path string
@@ -196,7 +185,7 @@ func (l *loader) parseFiles(paths []string) []*parsedFile {
 		}
 		f := l.file(pf.path, kind)
 		if pf.err != nil {
-			l.diag(model.Pos{File: pf.path}, model.DiagError, readCode(pf.err), "cannot read Terraform file: %v", pf.err)
+			l.diag(model.Pos{File: pf.path}, model.DiagError, load.ReadCode(pf.err), "cannot read Terraform file: %v", pf.err)
 			continue
 		}
 		l.src[pf.path] = pf.data

@@ -14,6 +14,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/wardensec/warden/internal/load"
 	"github.com/wardensec/warden/internal/model"
 	"github.com/wardensec/warden/internal/source"
 )
@@ -828,7 +829,7 @@ func (m *module) loadChildren() {
 		if err != nil || len(paths) == 0 {
 			code := "read"
 			if err != nil {
-				code = readCode(err)
+				code = load.ReadCode(err)
 			}
 			l.diag(posOf(sa.Expr.Range()), model.DiagWarning, code, "module %q: no Terraform files found in %s", mb.name, dir)
 			continue
