@@ -67,9 +67,7 @@ func (in *inst) apiGateway() {
 		if types := in.blockList(b, "endpoint_configuration", "types"); len(types) > 0 {
 			r.SetAttr(model.AttrEndpointType, types[0])
 		}
-		if v := in.a("disable_execute_api_endpoint"); v.IsSet() {
-			r.SetAttr(model.AttrDisableExecuteAPIEndpoint, v)
-		}
+		setIf(r.SetAttr, model.AttrDisableExecuteAPIEndpoint, in.a("disable_execute_api_endpoint"))
 		if p := in.policyAttr(b, "policy", "aws_api_gateway_rest_api policy"); p != nil {
 			r.Policies = append(r.Policies, p)
 		}
@@ -113,9 +111,7 @@ func (in *inst) apiGateway() {
 		if lb, ok := b.first("access_log_settings"); ok {
 			r.SetAttr(model.AttrAccessLog, in.attrVal(lb, "destination_arn"))
 		}
-		if v := in.a("xray_tracing_enabled"); v.IsSet() {
-			r.SetAttr(model.AttrTracingEnabled, v)
-		}
+		setIf(r.SetAttr, model.AttrTracingEnabled, in.a("xray_tracing_enabled"))
 	case "aws_api_gateway_method_settings":
 		stage := in.a("stage_name")
 		all := in.a("method_path").Is("*/*")
@@ -167,9 +163,7 @@ func (in *inst) apiGateway() {
 		}
 	case "aws_api_gateway_api_key":
 		r := in.newResource(model.KindAPIKey, model.AWS)
-		if v := in.a("value"); v.IsSet() {
-			r.SetAttr(model.AttrValue, v)
-		}
+		setIf(r.SetAttr, model.AttrValue, in.a("value"))
 	case "aws_api_gateway_domain_name", "aws_apigatewayv2_domain_name":
 		r := in.newResource(model.KindDomain, model.AWS)
 		sp := in.a("security_policy")
@@ -187,9 +181,7 @@ func (in *inst) apiGateway() {
 		in.nameIt(in.a("name"))
 		proto := in.a("protocol_type")
 		r.SetAttr(model.AttrProtocol, proto)
-		if v := in.a("disable_execute_api_endpoint"); v.IsSet() {
-			r.SetAttr(model.AttrDisableExecuteAPIEndpoint, v)
-		}
+		setIf(r.SetAttr, model.AttrDisableExecuteAPIEndpoint, in.a("disable_execute_api_endpoint"))
 		info := &v2API{protocol: proto, cors: in.cors(b, "cors_configuration", "allow_")}
 		g.v2APIs[in.id] = info
 		// Quick create: target on the API makes a $default route with no auth.

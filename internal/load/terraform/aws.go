@@ -876,12 +876,8 @@ func (in *inst) sqsQueue() {
 			r.SetAttr(model.AttrDeadLetterTarget, in.a("redrive_policy"))
 		}
 	}
-	if v := in.a("visibility_timeout_seconds"); v.IsSet() {
-		r.SetAttr(model.AttrVisibilityTimeout, v)
-	}
-	if v := in.a("message_retention_seconds"); v.IsSet() {
-		r.SetAttr(model.AttrMessageRetention, v)
-	}
+	setIf(r.SetAttr, model.AttrVisibilityTimeout, in.a("visibility_timeout_seconds"))
+	setIf(r.SetAttr, model.AttrMessageRetention, in.a("message_retention_seconds"))
 	if p := in.policyAttr(in.rb.body, "policy", "aws_sqs_queue policy"); p != nil {
 		r.Policies = append(r.Policies, p)
 	}
@@ -967,9 +963,7 @@ func (in *inst) kinesisStream() {
 
 func (in *inst) kmsKey() {
 	r := in.newResource(model.KindKey, model.AWS)
-	if v := in.a("enable_key_rotation"); v.IsSet() {
-		r.SetAttr(model.AttrKeyRotation, v)
-	}
+	setIf(r.SetAttr, model.AttrKeyRotation, in.a("enable_key_rotation"))
 	if p := in.policyAttr(in.rb.body, "policy", "aws_kms_key policy"); p != nil {
 		r.Policies = append(r.Policies, p)
 	}
@@ -1064,9 +1058,7 @@ func (in *inst) logGroup() {
 	r := in.newResource(model.KindLogGroup, model.AWS)
 	name := in.a("name")
 	in.nameIt(name)
-	if v := in.a("retention_in_days"); v.IsSet() {
-		r.SetAttr(model.AttrRetentionDays, v)
-	}
+	setIf(r.SetAttr, model.AttrRetentionDays, in.a("retention_in_days"))
 	in.kmsEncryption(r, "kms_key_id")
 	var refs []string
 	if na := in.rb.body.attr("name"); na != nil {
@@ -1102,9 +1094,7 @@ func (in *inst) userPool() {
 			}
 		}
 	}
-	if v := in.a("mfa_configuration"); v.IsSet() {
-		r.SetAttr(model.AttrMFA, v)
-	}
+	setIf(r.SetAttr, model.AttrMFA, in.a("mfa_configuration"))
 	if v := in.blockVal(b, "user_pool_add_ons", "advanced_security_mode"); v.IsSet() {
 		r.SetAttr(model.AttrAdvancedSecurity, v)
 	}

@@ -23,15 +23,9 @@ func (in *inst) azureFunctionApp() {
 	}
 	in.nameIt(f.FunctionName)
 	setIf(f.SetAttr, model.AttrRegion, in.a("location"))
-	if v := in.a("https_only"); v.IsSet() {
-		f.SetAttr(model.AttrHTTPSOnly, v)
-	}
-	if v := in.a("client_certificate_mode"); v.IsSet() {
-		f.SetAttr(model.AttrClientCertMode, v)
-	}
-	if v := in.a("public_network_access_enabled"); v.IsSet() {
-		f.SetAttr(model.AttrPublicNetwork, v)
-	}
+	setIf(f.SetAttr, model.AttrHTTPSOnly, in.a("https_only"))
+	setIf(f.SetAttr, model.AttrClientCertMode, in.a("client_certificate_mode"))
+	setIf(f.SetAttr, model.AttrPublicNetwork, in.a("public_network_access_enabled"))
 	if sc, ok := b.first("site_config"); ok {
 		tls := in.attrVal(sc, "minimum_tls_version")
 		if tls.IsAbsent() {
@@ -106,15 +100,9 @@ func (in *inst) gcpFunction() {
 	// Lambda, which is what rules about runaway scaling look at.
 	f.ReservedConc = in.a("max_instances")
 	setIf(f.SetAttr, model.AttrRegion, in.a("region"))
-	if v := in.a("ingress_settings"); v.IsSet() {
-		f.SetAttr(model.AttrIngressSettings, v)
-	}
-	if v := in.a("https_trigger_security_level"); v.IsSet() {
-		f.SetAttr(model.AttrSecurityLevel, v)
-	}
-	if v := in.a("service_account_email"); v.IsSet() {
-		f.SetAttr(model.AttrServiceAccount, v)
-	}
+	setIf(f.SetAttr, model.AttrIngressSettings, in.a("ingress_settings"))
+	setIf(f.SetAttr, model.AttrSecurityLevel, in.a("https_trigger_security_level"))
+	setIf(f.SetAttr, model.AttrServiceAccount, in.a("service_account_email"))
 	if v := in.a("vpc_connector"); v.IsSet() {
 		f.VPC = &model.VPCConfig{Pos: v.Pos, SubnetIDs: []model.Value{v}}
 	}
