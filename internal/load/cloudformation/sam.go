@@ -305,11 +305,7 @@ func (d *doc) samEvents(r *res, p *node, f *model.Function) {
 			tr.Kind = model.TriggerTopic
 			srcOf("Topic")
 			tr.Filter = ep.get("FilterPolicy").asJSON()
-		case "Kinesis", "DynamoDB":
-			tr.Kind = model.TriggerStream
-			srcOf("Stream")
-			poll()
-		case "MSK":
+		case "Kinesis", "DynamoDB", "MSK":
 			tr.Kind = model.TriggerStream
 			srcOf("Stream")
 			poll()
