@@ -206,8 +206,10 @@ func TestMTLS(t *testing.T) {
 func BenchmarkVerifyRS256(b *testing.B) { benchVerify(b, "rsa") }
 func BenchmarkVerifyES256(b *testing.B) { benchVerify(b, "ec") }
 
+// benchVerify measures the full check (signature included) with the token
+// cache off; cache_test.go has the cached variants.
 func benchVerify(b *testing.B, kind string) {
-	e := newEnv(b, nil, RouteConfig{})
+	e := newEnv(b, func(c *Config) { c.JWT.TokenCache.Disabled = true }, RouteConfig{})
 	c := e.claims()
 	c["exp"] = time.Now().Add(time.Hour).Unix()
 	var tok string
