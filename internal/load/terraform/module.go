@@ -372,29 +372,7 @@ func parseVarFlag(s string, ty cty.Type) cty.Value {
 // as unknown, so that expressions referring to them evaluate to unknown
 // rather than failing, before their own attributes are known.
 func (m *module) placeholders() {
-	byType := map[string]map[string]cty.Value{}
-	data := map[string]map[string]cty.Value{}
-	for _, r := range m.resources {
-		t := byType
-		if r.mode == "data" {
-			t = data
-		}
-		if t[r.typ] == nil {
-			t[r.typ] = map[string]cty.Value{}
-		}
-		t[r.typ][r.name] = cty.DynamicVal
-	}
-	for t, names := range byType {
-		if reserved[t] {
-			continue
-		}
-		m.ctx.Variables[t] = cty.ObjectVal(names)
-	}
-	dv := map[string]cty.Value{}
-	for t, names := range data {
-		dv[t] = cty.ObjectVal(names)
-	}
-	m.ctx.Variables["data"] = cty.ObjectVal(dv)
+	m.setResourceVars(func(*rblock) (cty.Value, bool) { return cty.DynamicVal, true })
 	mods := map[string]cty.Value{}
 	for _, mb := range m.modules {
 		mods[mb.name] = cty.DynamicVal
@@ -612,11 +590,9 @@ func ctyString(v cty.Value) (string, bool) {
 // arguments, so that one resource reading another's name or bucket gets
 // the known value. Attributes computed by the provider stay unknown.
 func (m *module) refine() {
-	byType := map[string]map[string]cty.Value{}
-	data := map[string]map[string]cty.Value{}
-	for _, r := range m.resources {
+	m.setResourceVars(func(r *rblock) (cty.Value, bool) {
 		if len(r.insts) == 0 {
-			continue
+			return cty.NilVal, false
 		}
 		var v cty.Value
 		want, referenced := m.refAttrs[r.addr()]
@@ -644,6 +620,22 @@ func (m *module) refine() {
 			v = cty.ObjectVal(els)
 		default:
 			v = m.instObject(r.insts[0], want)
+		}
+		return v, true
+	})
+}
+
+// setResourceVars puts resources and data sources in the evaluation
+// context by type and name ("data.<type>.<name>" for data sources), with
+// the value val gives each (ok false leaves a resource out). Types named
+// like Terraform's own namespaces (var, local, ...) are not set.
+func (m *module) setResourceVars(val func(r *rblock) (v cty.Value, ok bool)) {
+	byType := map[string]map[string]cty.Value{}
+	data := map[string]map[string]cty.Value{}
+	for _, r := range m.resources {
+		v, ok := val(r)
+		if !ok {
+			continue
 		}
 		t := byType
 		if r.mode == "data" {
