@@ -50,58 +50,20 @@ type Options struct {
 // Walk finds every unit under root.
 func Walk(ctx context.Context, root *source.Root, opts Options) (*Result, error) {
 	res := &Result{}
-	var patterns []gitignore.Pattern
 	tfDirs := map[string][]string{}
-	fsys := root.FS()
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	skipped, err := walk(ctx, root, opts, func(p string, err error) {
+		res.Diagnostics = append(res.Diagnostics, load.Diag(model.Pos{File: p}, model.DiagWarning, "read", "cannot read: %v", trimPathErr(err)))
+	}, func(p string) {
+		if looksLikeTemplateName(p) {
+			res.Diagnostics = append(res.Diagnostics, load.Diag(model.Pos{File: p}, model.DiagWarning, "outside-root",
+				"symbolic link not followed: it leads outside the scanned root or to something that is not a file"))
 		}
-		if err != nil {
-			res.Diagnostics = append(res.Diagnostics, load.Diag(model.Pos{File: p}, model.DiagWarning, "read", "cannot read: %v", trimPathErr(err)))
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		parts := splitPath(p)
-		if d.IsDir() {
-			if p != "." && (SkipDirs[d.Name()] || excluded(p, opts.Exclude)) {
-				return fs.SkipDir
-			}
-			if p != "." && !opts.NoGitignore && len(patterns) > 0 && gitignore.NewMatcher(patterns).Match(parts, true) {
-				res.Skipped++
-				return fs.SkipDir
-			}
-			if !opts.NoGitignore {
-				patterns = append(patterns, readIgnore(root, p, parts)...)
-			}
-			return nil
-		}
-		if excluded(p, opts.Exclude) {
-			res.Skipped++
-			return nil
-		}
-		if !opts.NoGitignore && len(patterns) > 0 && gitignore.NewMatcher(patterns).Match(parts, false) {
-			res.Skipped++
-			return nil
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			st, err := root.Stat(p)
-			if err != nil || !st.Mode().IsRegular() {
-				if looksLikeTemplateName(p) {
-					res.Diagnostics = append(res.Diagnostics, load.Diag(model.Pos{File: p}, model.DiagWarning, "outside-root",
-						"symbolic link not followed: it leads outside the scanned root or to something that is not a file"))
-				}
-				return nil
-			}
-		} else if !d.Type().IsRegular() {
-			return nil
-		}
+	}, func(p string) error {
 		classify(root, p, res, tfDirs)
 		return nil
 	})
-	if err != nil && !errors.Is(err, fs.SkipAll) {
+	res.Skipped += skipped
+	if err != nil {
 		return res, err
 	}
 	dirs := make([]string, 0, len(tfDirs))

@@ -19,12 +19,26 @@ import (
 // reports them as diagnostics. It returns how many files the ignore rules
 // skipped, and stops with fn's error if fn returns one.
 func WalkFiles(ctx context.Context, root *source.Root, opts Options, fn func(p string) error) (skipped int, err error) {
+	return walk(ctx, root, opts, nil, nil, fn)
+}
+
+// walk is the one walk of the project behind Walk and WalkFiles, so that
+// the ignore rules cannot drift apart between the template loaders and the
+// analyses that read every file. It calls fn for each regular file and
+// each symbolic link to a regular file inside the root; unreadable (when
+// not nil) for entries it cannot read, and badLink (when not nil) for links
+// it does not follow. It returns how many files and directories the
+// ignore rules skipped.
+func walk(ctx context.Context, root *source.Root, opts Options, unreadable func(p string, err error), badLink func(p string), fn func(p string) error) (skipped int, err error) {
 	var patterns []gitignore.Pattern
 	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if err != nil {
+			if unreadable != nil {
+				unreadable(p, err)
+			}
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -50,6 +64,9 @@ func WalkFiles(ctx context.Context, root *source.Root, opts Options, fn func(p s
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			if st, err := root.Stat(p); err != nil || !st.Mode().IsRegular() {
+				if badLink != nil {
+					badLink(p)
+				}
 				return nil
 			}
 		} else if !d.Type().IsRegular() {
