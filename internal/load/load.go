@@ -54,6 +54,23 @@ func Diag(pos model.Pos, level model.DiagLevel, code, format string, args ...any
 	return model.Diagnostic{Pos: pos, Level: level, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// DiagOnce adds each diagnostic once per position and message: loaders
+// resolve one value for many functions (SAM Globals, Serverless provider
+// settings, ${file()} includes) and must not repeat its diagnostic for
+// each. The zero value is not usable; make one with DiagOnce{}.
+type DiagOnce map[string]bool
+
+// Add appends d to *to unless a diagnostic at the same position with the
+// same message was added through o before.
+func (o DiagOnce) Add(to *[]model.Diagnostic, d model.Diagnostic) {
+	key := d.Pos.String() + "\x00" + d.Message
+	if o[key] {
+		return
+	}
+	o[key] = true
+	*to = append(*to, d)
+}
+
 // ReadCode is the diagnostic code for a file the root would not read:
 // "outside-root" (a path or link leaving the scanned tree), "too-large", or
 // "read" for anything else. Every loader reports read failures with the

@@ -161,7 +161,7 @@ type doc struct {
 	apis     map[string]*apiAuth // SAM APIs by model ID
 
 	unresolvedAt map[model.Pos]bool
-	diagSeen     map[string]bool
+	diagSeen     load.DiagOnce
 	fileEntry    *model.File
 	// sam is set when SAM semantics apply: the transform, or SAM resource
 	// types in a document the caller passed (Serverless resources).
@@ -191,7 +191,7 @@ func newDoc(ctx context.Context, root *source.Root, file string, body *yaml.Node
 		attached:     map[string]bool{},
 		apis:         map[string]*apiAuth{},
 		unresolvedAt: map[model.Pos]bool{},
-		diagSeen:     map[string]bool{},
+		diagSeen:     load.DiagOnce{},
 		evalBudget:   maxEvalNodes,
 	}
 	d.fileEntry = &model.File{Path: file, Kind: string(load.KindCloudFormation), Framework: fw, Parsed: true}
@@ -210,13 +210,7 @@ func (d *doc) id(name string) string { return d.file + "#" + name }
 
 // diag records a diagnostic once per position and message.
 func (d *doc) diag(pos model.Pos, level model.DiagLevel, code, format string, args ...any) {
-	dg := load.Diag(pos, level, code, format, args...)
-	key := pos.String() + "\x00" + dg.Message
-	if d.diagSeen[key] {
-		return
-	}
-	d.diagSeen[key] = true
-	d.app.Diagnostics = append(d.app.Diagnostics, dg)
+	d.diagSeen.Add(&d.app.Diagnostics, load.Diag(pos, level, code, format, args...))
 }
 
 // markUnresolved counts an unresolved value once per source position, so

@@ -49,7 +49,7 @@ type builder struct {
 	// counted remembers nodes already counted as unresolved.
 	counted    map[*yaml.Node]bool
 	unresolved int
-	diagSeen   map[string]bool
+	diagSeen   load.DiagOnce
 
 	fns        []*fnInfo
 	piam       *providerIAM
@@ -70,20 +70,14 @@ func newBuilder(ctx context.Context, root *source.Root, file string, raw *yaml.N
 		ids:      map[string]bool{},
 		edges:    map[string]bool{},
 		counted:  map[*yaml.Node]bool{},
-		diagSeen: map[string]bool{},
+		diagSeen: load.DiagOnce{},
 	}
 }
 
 func (b *builder) id(name string) string { return b.file + "#" + name }
 
 func (b *builder) diag(pos model.Pos, level model.DiagLevel, code, format string, args ...any) {
-	d := load.Diag(pos, level, code, format, args...)
-	key := pos.String() + "\x00" + d.Message
-	if b.diagSeen[key] {
-		return
-	}
-	b.diagSeen[key] = true
-	b.app.Diagnostics = append(b.app.Diagnostics, d)
+	b.diagSeen.Add(&b.app.Diagnostics, load.Diag(pos, level, code, format, args...))
 }
 
 // run builds the model.

@@ -64,7 +64,7 @@ type resolver struct {
 	sites map[*yaml.Node]string
 
 	diags    []model.Diagnostic
-	diagSeen map[string]bool
+	diagSeen load.DiagOnce
 
 	depth     int
 	work      int
@@ -82,7 +82,7 @@ func newResolver(root *source.Root, file string, body *yaml.Node, opts load.Opti
 		fileOf:   map[*yaml.Node]string{},
 		includes: map[string]*include{},
 		sites:    map[*yaml.Node]string{},
-		diagSeen: map[string]bool{},
+		diagSeen: load.DiagOnce{},
 	}
 }
 
@@ -102,13 +102,7 @@ func (r *resolver) pos(n *yaml.Node) model.Pos {
 }
 
 func (r *resolver) diag(pos model.Pos, level model.DiagLevel, code, format string, args ...any) {
-	d := load.Diag(pos, level, code, format, args...)
-	key := pos.String() + "\x00" + d.Message
-	if r.diagSeen[key] {
-		return
-	}
-	r.diagSeen[key] = true
-	r.diags = append(r.diags, d)
+	r.diagSeen.Add(&r.diags, load.Diag(pos, level, code, format, args...))
 }
 
 // mkUnknown makes an unknown scalar at the place of site.
