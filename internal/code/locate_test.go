@@ -11,22 +11,12 @@ import (
 )
 
 func TestLocate(t *testing.T) {
-	dir := t.TempDir()
+	files := map[string]string{}
 	for _, f := range []string{"py/src/app.py", "py/pkg/mod/handlers.py", "node/index.mjs", "node/lib/api.cjs", "ts/src/app.ts",
 		"sls/handler.js", "sls/functions/users.py", "art/build.zip", "tpl/app.py", "tsc/src/handlers/api.ts"} {
-		p := filepath.Join(dir, filepath.FromSlash(f))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte("x\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		files[f] = "x\n"
 	}
-	root, err := source.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root := locateRoot(t, files)
 	str := func(s string) model.Value { return model.Str(s, model.Pos{File: "template.yaml", Line: 3}) }
 	for _, c := range []struct {
 		name                        string
@@ -80,21 +70,7 @@ func TestLocate(t *testing.T) {
 // handler is what main passes to lambda.Start), and a custom runtime
 // without a Go main package is another language, not a missing file.
 func TestLocateGo(t *testing.T) {
-	dir := t.TempDir()
-	for name, body := range map[string]string{"gofn/main.go": "package main\n\nfunc main() {}\n", "rust/bootstrap.rs": "fn main() {}\n"} {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	root, err := source.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root := locateRoot(t, map[string]string{"gofn/main.go": "package main\n\nfunc main() {}\n", "rust/bootstrap.rs": "fn main() {}\n"})
 	str := func(s string) model.Value { return model.Str(s, model.Pos{File: "template.yaml"}) }
 	f := &model.Function{Name: "f", Runtime: str("provided.al2023"), CodePath: str("gofn"), Pos: model.Pos{File: "template.yaml"}}
 	if e, err := Locate(root, f); err != nil || e.Lang != "go" || e.Dir != "gofn" || e.File != "gofn" {
@@ -108,4 +84,25 @@ func TestLocateGo(t *testing.T) {
 	if _, err := Locate(root, f); err == nil || errors.Is(err, ErrNotLocated) || errors.Is(err, ErrNoCode) {
 		t.Errorf("go1.x without a main package: err %v, want a diagnostic", err)
 	}
+}
+
+// locateRoot writes files (path: content) into a temporary root and opens it.
+func locateRoot(t *testing.T, files map[string]string) *source.Root {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := source.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return root
 }
