@@ -127,11 +127,12 @@ func UsageOf(f *model.Function) *Usage {
 // never fails a scan: what it cannot read becomes a note on the Usage.
 func Analyze(ctx context.Context, root *source.Root, app *model.App) {
 	idx := model.NewIndex(app)
+	parse := fileParser(root)
 	for _, f := range app.Functions {
 		if ctx.Err() != nil {
 			return
 		}
-		u := AnalyzeFunction(root, app, idx, f, nil)
+		u := AnalyzeFunction(root, app, idx, f, parse)
 		if u == nil {
 			continue
 		}
@@ -146,8 +147,9 @@ func Analyze(ctx context.Context, root *source.Root, app *model.App) {
 	}
 }
 
-// AnalyzeFunction analyses one function. parse replaces the file parser in
-// tests and benchmarks (nil: read through root and parse by extension). It
+// AnalyzeFunction analyses one function. parse replaces the file parser
+// (nil: read through root and parse by extension); Analyze passes one
+// parser to every function, and tests and benchmarks their own. It
 // returns nil for functions that are not AWS Lambda code Warden can read
 // (containers, other clouds, not deployed).
 func AnalyzeFunction(root *source.Root, app *model.App, idx *model.Index, f *model.Function, parse func(string) (*ir.Module, error)) *Usage {

@@ -98,17 +98,37 @@ type extractor struct {
 
 func newExtractor(root *source.Root, parse func(string) (*ir.Module, error)) *extractor {
 	if parse == nil {
-		parse = func(rel string) (*ir.Module, error) {
-			src, err := root.ReadFile(rel)
-			if err != nil {
-				return nil, err
-			}
-			return code.ParseFile(rel, src)
-		}
+		parse = fileParser(root)
 	}
 	return &extractor{root: root, parse: parse, mods: map[string]*module{}, walked: map[*ir.Func]bool{},
 		results: map[*ir.Func]*val{}, attrs: map[string]*val{}, methods: map[string][]*fnRef{},
 		seen: map[string]bool{}, problemAt: map[string]bool{}}
+}
+
+// fileParser reads files through root and parses each by its extension
+// once: a module imported by several handlers is parsed once per Analyze,
+// not once per function. Extraction only reads the IR, so sharing a parsed
+// module between functions is safe.
+func fileParser(root *source.Root) func(rel string) (*ir.Module, error) {
+	type parsed struct {
+		mod *ir.Module
+		err error
+	}
+	done := map[string]parsed{}
+	return func(rel string) (*ir.Module, error) {
+		if p, ok := done[rel]; ok {
+			return p.mod, p.err
+		}
+		var p parsed
+		src, err := root.ReadFile(rel)
+		if err != nil {
+			p.err = err
+		} else {
+			p.mod, p.err = code.ParseFile(rel, src)
+		}
+		done[rel] = p
+		return p.mod, p.err
+	}
 }
 
 // problem records something that makes the extraction incomplete; the
