@@ -24,6 +24,24 @@ const (
 	AzureFunctions Framework = "azure-functions" // function.json / host.json
 )
 
+// Title names the framework for people: rule documentation and report
+// headings.
+func (fw Framework) Title() string {
+	switch fw {
+	case SAM:
+		return "AWS SAM"
+	case CloudFormation:
+		return "CloudFormation"
+	case Serverless:
+		return "Serverless Framework"
+	case Terraform:
+		return "Terraform"
+	case AzureFunctions:
+		return "Azure Functions"
+	}
+	return string(fw)
+}
+
 // App is the whole application as Warden understands it. Loaders each build a
 // partial App and the scanner merges them with Merge.
 type App struct {

@@ -409,29 +409,13 @@ func ruleHelp(rule *analysis.Rule, sev analysis.Severity) (text, md string) {
 			for strings.Contains(ex.Code, fence) {
 				fence += "`"
 			}
-			fmt.Fprintf(&m, "%s:\n\n%s%s\n%s\n%s\n\n", frameworkLabel(ex.Framework), fence, codeLang(ex.Framework), strings.TrimRight(ex.Code, "\n"), fence)
+			fmt.Fprintf(&m, "%s:\n\n%s%s\n%s\n%s\n\n", ex.Framework.Title(), fence, codeLang(ex.Framework), strings.TrimRight(ex.Code, "\n"), fence)
 		}
 	}
 	if t.Len() == 0 {
 		return "", ""
 	}
 	return strings.TrimSpace(t.String()), strings.TrimSpace(m.String())
-}
-
-func frameworkLabel(fw model.Framework) string {
-	switch fw {
-	case model.SAM:
-		return "AWS SAM"
-	case model.CloudFormation:
-		return "CloudFormation"
-	case model.Serverless:
-		return "Serverless Framework"
-	case model.Terraform:
-		return "Terraform"
-	case model.AzureFunctions:
-		return "Azure Functions"
-	}
-	return string(fw)
 }
 
 func codeLang(fw model.Framework) string {

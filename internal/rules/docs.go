@@ -28,7 +28,7 @@ func Markdown(r *analysis.Rule) string {
 	}
 	fmt.Fprintf(&b, "\n## Why it matters\n\n%s\n\n## How to fix it\n\n%s\n", r.Doc, r.Fix)
 	for _, ex := range r.Examples {
-		fmt.Fprintf(&b, "\n### %s\n\n```%s\n%s\n```\n", frameworkTitle(string(ex.Framework)), fenceLang(string(ex.Framework)), ex.Code)
+		fmt.Fprintf(&b, "\n### %s\n\n```%s\n%s\n```\n", ex.Framework.Title(), fenceLang(string(ex.Framework)), ex.Code)
 	}
 	fmt.Fprintf(&b, "\n## Suppressing it\n\nIf the finding does not apply, say why next to the flagged line:\n\n```\n# warden:ignore %s <reason>\n```\n", r.ID)
 	return b.String()
@@ -60,20 +60,6 @@ var sasTitles = map[string]string{
 
 // SASTitle names an OWASP Serverless Top 10 category.
 func SASTitle(id string) string { return sasTitles[id] }
-
-func frameworkTitle(f string) string {
-	switch f {
-	case "sam":
-		return "AWS SAM"
-	case "cloudformation":
-		return "CloudFormation"
-	case "serverless":
-		return "Serverless Framework"
-	case "terraform":
-		return "Terraform"
-	}
-	return f
-}
 
 func fenceLang(f string) string {
 	if f == "terraform" {
