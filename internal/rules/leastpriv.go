@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -187,7 +188,7 @@ var _ = register(&analysis.Rule{
 						}
 						if !used[a] {
 							su := get(rg.Where.Pos)
-							if !lpContains(su.actions, g.Action) {
+							if !slices.Contains(su.actions, g.Action) {
 								su.actions = append(su.actions, g.Action)
 							}
 							continue
@@ -201,7 +202,7 @@ var _ = register(&analysis.Rule{
 							continue
 						}
 						su := get(rg.Where.Pos)
-						if !lpContains(su.onRes[res.Name], g.Action) {
+						if !slices.Contains(su.onRes[res.Name], g.Action) {
 							su.onRes[res.Name] = append(su.onRes[res.Name], g.Action)
 						}
 					}
@@ -222,7 +223,7 @@ var _ = register(&analysis.Rule{
 				var svcs []string
 				for _, a := range su.actions {
 					s, _, _ := strings.Cut(strings.ToLower(a), ":")
-					if !usedSvc[s] && !lpContains(svcs, s) {
+					if !usedSvc[s] && !slices.Contains(svcs, s) {
 						svcs = append(svcs, s)
 					}
 				}
@@ -319,12 +320,3 @@ var _ = register(&analysis.Rule{
 		}
 	},
 })
-
-func lpContains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
