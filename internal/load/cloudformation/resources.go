@@ -24,11 +24,10 @@ func (d *doc) buildPrimary(r *res) {
 	case "AWS::SQS::Queue":
 		p := d.props(r)
 		m := d.newResource(r, model.KindQueue)
-		if k := p.get("KmsMasterKeyId").str(); k.IsSet() {
-			m.SetAttr(model.AttrEncryption, model.Str("kms", k.Pos))
-			m.SetAttr(model.AttrKMSKey, k)
-		} else if s := p.get("SqsManagedSseEnabled").str(); s.IsSet() {
-			m.SetAttr(model.AttrEncryption, boolMap(s, "provider", "none"))
+		if !setKMS(m, p.get("KmsMasterKeyId").str()) {
+			if s := p.get("SqsManagedSseEnabled").str(); s.IsSet() {
+				m.SetAttr(model.AttrEncryption, boolMap(s, "provider", "none"))
+			}
 		}
 		setAttr(m, model.AttrDeadLetterTarget, p.path("RedrivePolicy", "deadLetterTargetArn").str())
 		setAttr(m, model.AttrVisibilityTimeout, p.get("VisibilityTimeout").str())
@@ -36,10 +35,7 @@ func (d *doc) buildPrimary(r *res) {
 	case "AWS::SNS::Topic":
 		p := d.props(r)
 		m := d.newResource(r, model.KindTopic)
-		if k := p.get("KmsMasterKeyId").str(); k.IsSet() {
-			m.SetAttr(model.AttrEncryption, model.Str("kms", k.Pos))
-			m.SetAttr(model.AttrKMSKey, k)
-		}
+		setKMS(m, p.get("KmsMasterKeyId").str())
 	case "AWS::Kinesis::Stream":
 		p := d.props(r)
 		m := d.newResource(r, model.KindStream)
@@ -62,10 +58,7 @@ func (d *doc) buildPrimary(r *res) {
 	case "AWS::SecretsManager::Secret":
 		p := d.props(r)
 		m := d.newResource(r, model.KindSecret)
-		if k := p.get("KmsKeyId").str(); k.IsSet() {
-			m.SetAttr(model.AttrEncryption, model.Str("kms", k.Pos))
-			m.SetAttr(model.AttrKMSKey, k)
-		}
+		setKMS(m, p.get("KmsKeyId").str())
 		setAttr(m, model.AttrValue, p.get("SecretString").str())
 	case "AWS::SSM::Parameter":
 		p := d.props(r)
@@ -77,10 +70,7 @@ func (d *doc) buildPrimary(r *res) {
 		p := d.props(r)
 		m := d.newResource(r, model.KindLogGroup)
 		setAttr(m, model.AttrRetentionDays, p.get("RetentionInDays").str())
-		if k := p.get("KmsKeyId").str(); k.IsSet() {
-			m.SetAttr(model.AttrEncryption, model.Str("kms", k.Pos))
-			m.SetAttr(model.AttrKMSKey, k)
-		}
+		setKMS(m, p.get("KmsKeyId").str())
 		setAttr(m, "log_group_name", p.get("LogGroupName").str())
 	case "AWS::Cognito::UserPool":
 		p := d.props(r)
@@ -712,6 +702,17 @@ func (d *doc) addTrigger(f *model.Function, tr *model.Trigger, sourceID string) 
 	if d.isModel(sourceID) {
 		d.edge(sourceID, f.ID, model.EdgeTriggeredBy, tr.Pos)
 	}
+}
+
+// setKMS records a customer-managed key k (when set) as the resource's
+// KMS key and its encryption as "kms", and reports whether it did.
+func setKMS(m *model.Resource, k model.Value) bool {
+	if !k.IsSet() {
+		return false
+	}
+	m.SetAttr(model.AttrEncryption, model.Str("kms", k.Pos))
+	m.SetAttr(model.AttrKMSKey, k)
+	return true
 }
 
 // SetAttr on triggers lives here because model.Trigger has no helper.
