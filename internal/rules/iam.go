@@ -195,7 +195,6 @@ var _ = register(&analysis.Rule{
 	},
 	Frameworks: allFrameworks,
 	Run: func(p *analysis.Pass) {
-		ix := p.Index
 		for _, r := range p.App.Roles {
 			fs := roleFunctions(p, r.ID)
 			if len(fs) < 2 || len(r.Statements()) == 0 && len(r.ManagedPolicies) == 0 {
@@ -207,8 +206,8 @@ var _ = register(&analysis.Rule{
 			}
 			sort.Strings(names)
 			pos := r.Pos
-			if r.Implicit && len(fs) > 0 {
-				pos = ix.Functions[fs[0].ID].Pos
+			if r.Implicit {
+				pos = fs[0].Pos
 			}
 			p.Report(analysis.Finding{Pos: pos, Anchor: r.Pos, Subject: subject(r.ID, "shared"),
 				Message: fmt.Sprintf("role %s is shared by %d functions (%s): each holds every permission any of them needs", r.Name, len(fs), strings.Join(names, ", "))})
