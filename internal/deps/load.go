@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wardensec/warden/internal/code"
 	"github.com/wardensec/warden/internal/model"
 	"github.com/wardensec/warden/internal/source"
 	"github.com/wardensec/warden/internal/vulndb"
@@ -289,66 +290,22 @@ func (l *loader) handlerImports(f *model.Function) ([]string, string) {
 	return imports, "heuristic import scan of " + strings.Join(files, ", ")
 }
 
-// handlerFiles finds the files that hold the handler: the module the
-// handler string names (Python "app.lambda_handler", Node "src/index.handler")
-// or, for Go, the package's .go files.
+// handlerFiles finds the files that hold the handler with internal/code's
+// locator, so that the import scan reads the file code analysis reads (the
+// handler's module; for Go, the main package's files). Functions whose code
+// is not a directory in the repository have none, as for lock files.
 func (l *loader) handlerFiles(f *model.Function) []string {
-	dir := l.codeDir(f)
-	if dir == "" {
+	if l.codeDir(f) == "" {
 		return nil
 	}
-	ecos := ecosystemsOf(f)
-	var out []string
-	exists := func(p string) bool {
-		st, err := l.root.Stat(p)
-		return err == nil && st.Mode().IsRegular()
-	}
-	if ecos["Go"] && len(ecos) == 1 {
-		ents, _ := fs.ReadDir(l.root.FS(), dir)
-		for _, e := range ents {
-			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".go") && !strings.HasSuffix(e.Name(), "_test.go") {
-				out = append(out, path.Join(dir, e.Name()))
-			}
-		}
-		return out
-	}
-	if !f.Handler.IsKnown() {
+	loc, err := code.Locate(l.root, f)
+	if err != nil {
 		return nil
 	}
-	h := f.Handler.V
-	i := strings.LastIndex(h, ".")
-	if i <= 0 {
-		return nil
+	if loc.Lang == "go" {
+		return code.GoPackage(l.root, loc.Dir)
 	}
-	mod := h[:i]
-	var cands []string
-	// The handler's module is relative to the code directory (SAM, Terraform)
-	// or to the service directory (the Serverless Framework, whose code
-	// path may be the handler file itself).
-	bases := []string{dir}
-	if code, err := source.Clean(f.CodePath.V); err == nil && code != dir {
-		cands = append(cands, code)
-	}
-	if f.Pos.File != "" {
-		bases = append(bases, path.Dir(f.Pos.File))
-	}
-	for _, base := range bases {
-		if ecos["PyPI"] {
-			cands = append(cands, path.Join(base, mod+".py"), path.Join(base, strings.ReplaceAll(mod, ".", "/")+".py"))
-		}
-		if ecos["npm"] {
-			for _, ext := range []string{".js", ".mjs", ".cjs", ".ts"} {
-				cands = append(cands, path.Join(base, mod+ext))
-			}
-			cands = append(cands, path.Join(base, mod, "index.js"))
-		}
-	}
-	for _, c := range cands {
-		if _, err := source.Clean(c); err == nil && exists(c) {
-			return []string{c}
-		}
-	}
-	return nil
+	return []string{loc.File}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
