@@ -21,6 +21,7 @@ import (
 
 	"github.com/wardensec/warden/internal/gateway/auditrec"
 	"github.com/wardensec/warden/internal/gateway/confpath"
+	"github.com/wardensec/warden/internal/gateway/proxynet"
 	"github.com/wardensec/warden/internal/gateway/reqctx"
 )
 
@@ -48,7 +49,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, confpath.Errorf("header", "%q is not a valid header name", c.Header))
 	}
 	for i, p := range c.TrustedProxies {
-		if _, err := parsePrefix(p); err != nil {
+		if _, err := proxynet.ParsePrefix(p); err != nil {
 			errs = append(errs, confpath.Errorf(fmt.Sprintf("trusted_proxies[%d]", i), "%v", err))
 		}
 	}
@@ -72,21 +73,6 @@ func validHeaderName(s string) bool {
 	return true
 }
 
-func parsePrefix(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("not a CIDR: %w", err)
-		}
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("not an IP or CIDR: %w", err)
-	}
-	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
-}
-
 // Options are the process-level dependencies.
 type Options struct {
 	Recorder auditrec.Recorder // nil: no audit
@@ -96,7 +82,7 @@ type Options struct {
 // Middleware is one generation of the stage.
 type Middleware struct {
 	header  string
-	trusted []netip.Prefix
+	trusted proxynet.Trusted
 	trust   bool
 	abort   bool
 	rec     auditrec.Recorder
@@ -116,10 +102,7 @@ func New(cfg Config, opts Options) (*Middleware, error) {
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
-	for _, p := range cfg.TrustedProxies {
-		pp, _ := parsePrefix(p)
-		m.trusted = append(m.trusted, pp)
-	}
+	m.trusted, _ = proxynet.Parse(cfg.TrustedProxies) // checked by Validate
 	return m, nil
 }
 
@@ -163,7 +146,7 @@ func (m *Middleware) ClientIP(r *http.Request) string {
 		return host
 	}
 	peer = peer.Unmap()
-	if !m.isTrusted(peer) {
+	if !m.trusted.Contains(peer) {
 		return peer.String()
 	}
 	xff := r.Header.Values("X-Forwarded-For")
@@ -179,20 +162,11 @@ func (m *Middleware) ClientIP(r *http.Request) string {
 			break // garbage: stop believing the chain here
 		}
 		a = a.Unmap()
-		if !m.isTrusted(a) {
+		if !m.trusted.Contains(a) {
 			return a.String()
 		}
 	}
 	return peer.String()
-}
-
-func (m *Middleware) isTrusted(a netip.Addr) bool {
-	for _, p := range m.trusted {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
 }
 
 // Wrap returns the stage around next. It is route-independent: it runs before
@@ -244,7 +218,7 @@ func (m *Middleware) peerTrusted(r *http.Request) bool {
 		return false
 	}
 	a, err := netip.ParseAddr(host)
-	return err == nil && m.isTrusted(a.Unmap())
+	return err == nil && m.trusted.Contains(a.Unmap())
 }
 
 func (m *Middleware) record(r *http.Request, st *reqctx.State, aw *auditWriter) error {

@@ -5,37 +5,13 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/wardensec/warden/internal/gateway/proxynet"
 )
 
 // maxXFFHops bounds the walk over X-Forwarded-For: a chain longer than this
 // is not a real proxy path, and the walk must cost O(1) on hostile input.
 const maxXFFHops = 32
-
-// Trusted is a set of proxy networks whose X-Forwarded-For entries are
-// believed.
-type Trusted []netip.Prefix
-
-// ParseTrusted parses CIDRs or single addresses.
-func ParseTrusted(cidrs []string) (Trusted, error) {
-	out := make(Trusted, 0, len(cidrs))
-	for _, c := range cidrs {
-		p, err := parsePrefix(c)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
-func (t Trusted) contains(a netip.Addr) bool {
-	for _, p := range t {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
 
 // ClientIP returns the address of the client that sent r.
 //
@@ -49,9 +25,9 @@ func (t Trusted) contains(a netip.Addr) bool {
 // If the chain is unparsable or exhausted, the last trusted hop reached is
 // used, which errs on the side of limiting the proxy rather than trusting
 // garbage.
-func ClientIP(r *http.Request, trusted Trusted) netip.Addr {
+func ClientIP(r *http.Request, trusted proxynet.Trusted) netip.Addr {
 	peer := parseHost(r.RemoteAddr)
-	if !peer.IsValid() || len(trusted) == 0 || !trusted.contains(peer) {
+	if !peer.IsValid() || len(trusted) == 0 || !trusted.Contains(peer) {
 		return peer
 	}
 	return walkXFF(peer, r.Header.Values("X-Forwarded-For"), trusted)
@@ -59,7 +35,7 @@ func ClientIP(r *http.Request, trusted Trusted) netip.Addr {
 
 // walkXFF walks the header values right to left starting from a trusted
 // peer.
-func walkXFF(peer netip.Addr, values []string, trusted Trusted) netip.Addr {
+func walkXFF(peer netip.Addr, values []string, trusted proxynet.Trusted) netip.Addr {
 	cur := peer
 	hops := 0
 	for vi := len(values) - 1; vi >= 0; vi-- {
@@ -79,7 +55,7 @@ func walkXFF(peer netip.Addr, values []string, trusted Trusted) netip.Addr {
 			if !a.IsValid() {
 				return cur
 			}
-			if !trusted.contains(a) {
+			if !trusted.Contains(a) {
 				return a
 			}
 			cur = a

@@ -3,12 +3,12 @@ package throttle
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"sort"
 	"time"
 
 	"github.com/wardensec/warden/internal/gateway/confpath"
+	"github.com/wardensec/warden/internal/gateway/proxynet"
 )
 
 // Backends and failure policies.
@@ -146,7 +146,7 @@ func (c *Config) Validate() error {
 		add("replicas", "must not be negative")
 	}
 	for i, p := range c.TrustedProxies {
-		if _, err := parsePrefix(p); err != nil {
+		if _, err := proxynet.ParsePrefix(p); err != nil {
 			add(fmt.Sprintf("trusted_proxies[%d]", i), "%v", err)
 		}
 	}
@@ -228,15 +228,4 @@ func (r *Rate) gcra() (emission time.Duration, burst int64) {
 		b = r.Requests
 	}
 	return r.Per / time.Duration(r.Requests), b
-}
-
-func parsePrefix(s string) (netip.Prefix, error) {
-	if p, err := netip.ParsePrefix(s); err == nil {
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("%q is neither a CIDR nor an IP address", s)
-	}
-	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wardensec/warden/internal/gateway/proxynet"
 )
 
 // FuzzClientIP checks the XFF walk on arbitrary input: it never panics, the
@@ -16,7 +18,7 @@ func FuzzClientIP(f *testing.F) {
 	f.Add("203.0.113.9:1", "1.2.3.4")
 	f.Add("[2001:db8::1]:443", "[2001:db9::2]:80, ::ffff:10.0.0.7")
 	f.Add("10.0.0.1:1", strings.Repeat("10.0.0.3,", 100)+"8.8.8.8")
-	trusted, _ := ParseTrusted([]string{"10.0.0.0/8", "2001:db8::/32", "127.0.0.1"})
+	trusted, _ := proxynet.Parse([]string{"10.0.0.0/8", "2001:db8::/32", "127.0.0.1"})
 	f.Fuzz(func(t *testing.T, peer, xff string) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = peer
@@ -31,7 +33,7 @@ func FuzzClientIP(f *testing.F) {
 			}
 			return
 		}
-		if !trusted.contains(p) {
+		if !trusted.Contains(p) {
 			if got != p {
 				t.Fatalf("untrusted peer %s, got %s", p, got)
 			}
@@ -66,7 +68,7 @@ func BenchmarkLocalTake(b *testing.B) {
 }
 
 func BenchmarkClientIP(b *testing.B) {
-	trusted, _ := ParseTrusted([]string{"10.0.0.0/8"})
+	trusted, _ := proxynet.Parse([]string{"10.0.0.0/8"})
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "10.0.0.1:5000"
 	r.Header.Set("X-Forwarded-For", "198.51.100.1, 203.0.113.7, 10.1.1.1")

@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wardensec/warden/internal/gateway/confpath"
+	"github.com/wardensec/warden/internal/gateway/proxynet"
 	"github.com/wardensec/warden/internal/gateway/reqctx"
 )
 
@@ -39,7 +40,7 @@ type Middleware struct {
 	cfg      Config
 	log      *slog.Logger
 	now      func() time.Time
-	trusted  Trusted
+	trusted  proxynet.Trusted
 	v6bits   int
 	prefix   string
 	primary  store
@@ -62,7 +63,7 @@ func New(cfg Config, opts Options) (*Middleware, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	trusted, err := ParseTrusted(cfg.TrustedProxies)
+	trusted, err := proxynet.Parse(cfg.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("throttle: trusted_proxies: %w", err)
 	}

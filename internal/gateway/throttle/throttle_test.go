@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardensec/warden/internal/gateway/proxynet"
 	"github.com/wardensec/warden/internal/gateway/reqctx"
 )
 
@@ -261,7 +262,7 @@ func TestPerIPWithTrustedProxies(t *testing.T) {
 }
 
 func TestClientIP(t *testing.T) {
-	trusted, _ := ParseTrusted([]string{"10.0.0.0/8", "192.168.1.1", "2001:db8::/32"})
+	trusted, _ := proxynet.Parse([]string{"10.0.0.0/8", "192.168.1.1", "2001:db8::/32"})
 	cases := []struct {
 		peer string
 		xff  []string
