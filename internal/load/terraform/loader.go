@@ -62,7 +62,10 @@ type loader struct {
 	awsRegion model.Value
 	files     map[string]*model.File
 	src       map[string][]byte
-	seen      map[string]bool // diagnostic dedup
+	// parsed holds every file parseFiles has read, so a module directory
+	// that several module blocks use is read and parsed once.
+	parsed map[string]*parsedFile
+	seen   map[string]bool // diagnostic dedup
 
 	nModules int
 	rootDir  string
@@ -92,6 +95,7 @@ func newLoader(ctx context.Context, root *source.Root, opts load.Options) *loade
 		app:       &model.App{},
 		files:     map[string]*model.File{},
 		src:       map[string][]byte{},
+		parsed:    map[string]*parsedFile{},
 		seen:      map[string]bool{},
 		fnByID:    map[string]*model.Function{},
 		roleByID:  map[string]*model.Role{},
@@ -155,14 +159,23 @@ func autoLoaded(p string) bool {
 
 // parseFiles reads and parses files in parallel: parsing is the one part of
 // a load that is independent per file, and big configurations spend much of
-// their time there.
+// their time there. A file parsed before (a module directory used by more
+// than one module block) is not parsed again.
 func (l *loader) parseFiles(paths []string) []*parsedFile {
 	out := make([]*parsedFile, len(paths))
+	var todo []int
+	for i, p := range paths {
+		if pf := l.parsed[p]; pf != nil {
+			out[i] = pf
+		} else {
+			todo = append(todo, i)
+		}
+	}
 	work := make(chan int)
 	var wg sync.WaitGroup
 	n := runtime.GOMAXPROCS(0)
-	if n > len(paths) {
-		n = len(paths)
+	if n > len(todo) {
+		n = len(todo)
 	}
 	for w := 0; w < n; w++ {
 		wg.Add(1)
@@ -173,12 +186,14 @@ func (l *loader) parseFiles(paths []string) []*parsedFile {
 			}
 		}()
 	}
-	for i := range paths {
+	for _, i := range todo {
 		work <- i
 	}
 	close(work)
 	wg.Wait()
-	for _, pf := range out {
+	for _, i := range todo {
+		pf := out[i]
+		l.parsed[pf.path] = pf
 		kind := "terraform"
 		if isTFVars(pf.path) {
 			kind = "tfvars"
