@@ -37,6 +37,16 @@ func roleFunctions(p *analysis.Pass, roleID string) []*model.Function {
 	return out
 }
 
+// fnNames lists the functions' names, sorted, for messages.
+func fnNames(fns []*model.Function) string {
+	var names []string
+	for _, f := range fns {
+		names = append(names, f.Name)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
 func firstFunctionID(p *analysis.Pass, roleID string) string {
 	if fs := roleFunctions(p, roleID); len(fs) == 1 {
 		return fs[0].ID
@@ -200,17 +210,12 @@ var _ = register(&analysis.Rule{
 			if len(fs) < 2 || len(r.Statements()) == 0 && len(r.ManagedPolicies) == 0 {
 				continue
 			}
-			var names []string
-			for _, f := range fs {
-				names = append(names, f.Name)
-			}
-			sort.Strings(names)
 			pos := r.Pos
 			if r.Implicit {
 				pos = fs[0].Pos
 			}
 			p.Report(analysis.Finding{Pos: pos, Anchor: r.Pos, Subject: subject(r.ID, "shared"),
-				Message: fmt.Sprintf("role %s is shared by %d functions (%s): each holds every permission any of them needs", r.Name, len(fs), strings.Join(names, ", "))})
+				Message: fmt.Sprintf("role %s is shared by %d functions (%s): each holds every permission any of them needs", r.Name, len(fs), fnNames(fs))})
 		}
 	},
 })

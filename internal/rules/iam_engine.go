@@ -161,12 +161,7 @@ func capabilityRun(subj string, question func(*iam.Permissions) []iam.Capability
 }
 
 func usersOf(p *analysis.Pass, r *model.Role) string {
-	var names []string
-	for _, f := range roleFunctions(p, r.ID) {
-		names = append(names, f.Name)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return fnNames(roleFunctions(p, r.ID))
 }
 
 var _ = register(&analysis.Rule{

@@ -113,15 +113,6 @@ func lpRoleUsage(p *analysis.Pass, r *model.Role) (fns []*model.Function, used m
 	return fns, used, refs, true
 }
 
-func lpFnNames(fns []*model.Function) string {
-	var n []string
-	for _, f := range fns {
-		n = append(n, f.Name)
-	}
-	sort.Strings(n)
-	return strings.Join(n, ", ")
-}
-
 // lpShorten lists at most n items, saying how many more there are.
 func lpShorten(xs []string, n int) string {
 	if len(xs) > n {
@@ -229,7 +220,7 @@ var _ = register(&analysis.Rule{
 				}
 				var parts, subj []string
 				if len(su.actions) > 0 {
-					part := fmt.Sprintf("%d action(s) that the code of %s never calls: %s", len(su.actions), lpFnNames(fns), lpShorten(su.actions, 8))
+					part := fmt.Sprintf("%d action(s) that the code of %s never calls: %s", len(su.actions), fnNames(fns), lpShorten(su.actions, 8))
 					if len(svcs) > 0 {
 						part += fmt.Sprintf("; no call at all to service(s) %s", strings.Join(svcs, ", "))
 					}
@@ -244,7 +235,7 @@ var _ = register(&analysis.Rule{
 				for _, n := range resNames {
 					acts := su.onRes[n]
 					sort.Strings(acts)
-					parts = append(parts, fmt.Sprintf("%s on %s, which the code of %s never touches", lpShorten(acts, 8), n, lpFnNames(fns)))
+					parts = append(parts, fmt.Sprintf("%s on %s, which the code of %s never touches", lpShorten(acts, 8), n, fnNames(fns)))
 					subj = append(subj, n+":"+strings.Join(acts, ","))
 				}
 				p.Report(analysis.Finding{Pos: su.pos, Anchor: r.Pos, FunctionID: fns[0].ID,
