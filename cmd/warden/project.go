@@ -54,7 +54,7 @@ func pathArg(args []string) string {
 
 // loadProject opens path as the scan root and loads its model. Progress goes
 // to stderr only when it is a terminal, so pipes and CI logs stay clean.
-func loadProject(ctx context.Context, path string, l loadFlags, stderr io.Writer, extra ...func(*scan.Options)) (*model.App, *source.Root, error) {
+func loadProject(ctx context.Context, path string, l loadFlags, stderr io.Writer) (*model.App, *source.Root, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("scan %s: %w", path, err)
@@ -82,9 +82,6 @@ func loadProject(ctx context.Context, path string, l loadFlags, stderr io.Writer
 				fmt.Fprint(stderr, "\r\033[K")
 			}
 		}
-	}
-	for _, fn := range extra {
-		fn(&opts)
 	}
 	if ctx == nil {
 		ctx = context.Background()
