@@ -201,7 +201,9 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if consumer != "" {
 		add("consumer", keyPart(consumer), consumerRate)
 	}
-	add("ip", ipKey(ClientIP(r, m.trusted), m.v6bits), rt.rc.IP)
+	if rt.rc.IP != nil { // the X-Forwarded-For walk only when a per-IP rate needs it
+		add("ip", ipKey(ClientIP(r, m.trusted), m.v6bits), rt.rc.IP)
+	}
 	var quotas []quota
 	if consumer != "" {
 		utc := now.UTC()
