@@ -179,10 +179,8 @@ func classify(root *source.Root, p string, res *Result, tfDirs map[string][]stri
 	}
 	data, err := root.ReadFile(p)
 	if err != nil {
-		if looksLikeTemplateName(p) || !errors.Is(err, source.ErrBinary) {
-			if looksLikeTemplateName(p) {
-				res.Diagnostics = append(res.Diagnostics, load.Diag(model.Pos{File: p}, model.DiagWarning, codeFor(err), "not scanned: %v", trimFile(err, p)))
-			}
+		if looksLikeTemplateName(p) {
+			res.Diagnostics = append(res.Diagnostics, load.Diag(model.Pos{File: p}, model.DiagWarning, codeFor(err), "not scanned: %v", trimFile(err, p)))
 		}
 		return
 	}
