@@ -112,10 +112,16 @@ func modelled(t string) bool {
 
 func (in *inst) name() string { return in.m.prefix + in.addr }
 
-func (in *inst) newFunction(p model.Provider) *model.Function {
+// newFunction adds the instance's function, named by its nameAttr
+// argument; a known name is indexed so that references by name find it.
+func (in *inst) newFunction(p model.Provider, nameAttr string) *model.Function {
 	f := &model.Function{ID: in.id, Name: in.name(), Provider: p, Framework: model.Terraform, Pos: in.pos, Deployed: in.deployed}
 	l := in.m.l
 	l.fnByID[f.ID] = f
+	f.FunctionName = in.a(nameAttr)
+	if f.FunctionName.IsKnown() {
+		l.fnByName[f.FunctionName.V] = f
+	}
 	l.app.Functions = append(l.app.Functions, f)
 	return f
 }
@@ -290,11 +296,7 @@ func (in *inst) codePath(v model.Value) model.Value {
 func (in *inst) lambdaFunction() {
 	l := in.m.l
 	b := in.rb.body
-	f := in.newFunction(model.AWS)
-	f.FunctionName = in.a("function_name")
-	if f.FunctionName.IsKnown() {
-		l.fnByName[f.FunctionName.V] = f
-	}
+	f := in.newFunction(model.AWS, "function_name")
 	f.Runtime = in.a("runtime")
 	f.Handler = in.a("handler")
 	f.PackageType = in.a("package_type")

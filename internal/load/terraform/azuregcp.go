@@ -16,11 +16,7 @@ import (
 func (in *inst) azureFunctionApp() {
 	l := in.m.l
 	b := in.rb.body
-	f := in.newFunction(model.Azure)
-	f.FunctionName = in.a("name")
-	if f.FunctionName.IsKnown() {
-		l.fnByName[f.FunctionName.V] = f
-	}
+	f := in.newFunction(model.Azure, "name")
 	in.nameIt(f.FunctionName)
 	setIf(f.SetAttr, model.AttrRegion, in.a("location"))
 	setIf(f.SetAttr, model.AttrHTTPSOnly, in.a("https_only"))
@@ -85,13 +81,8 @@ func (in *inst) azureFunctionApp() {
 
 // gcpFunction models a 1st gen Cloud Function.
 func (in *inst) gcpFunction() {
-	l := in.m.l
 	b := in.rb.body
-	f := in.newFunction(model.GCP)
-	f.FunctionName = in.a("name")
-	if f.FunctionName.IsKnown() {
-		l.fnByName[f.FunctionName.V] = f
-	}
+	f := in.newFunction(model.GCP, "name")
 	f.Runtime = in.a("runtime")
 	f.Handler = in.a("entry_point")
 	f.MemoryMB = in.a("available_memory_mb")
@@ -130,11 +121,7 @@ func (in *inst) gcpFunction() {
 func (in *inst) gcpFunction2() {
 	l := in.m.l
 	b := in.rb.body
-	f := in.newFunction(model.GCP)
-	f.FunctionName = in.a("name")
-	if f.FunctionName.IsKnown() {
-		l.fnByName[f.FunctionName.V] = f
-	}
+	f := in.newFunction(model.GCP, "name")
 	setIf(f.SetAttr, model.AttrRegion, in.a("location"))
 	if bc, ok := b.first("build_config"); ok {
 		f.Runtime = in.attrVal(bc, "runtime")
