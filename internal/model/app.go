@@ -247,6 +247,12 @@ const (
 	AuthPlatform = "PLATFORM" // provider-level auth in front (GCP IAM invoker, Azure Easy Auth)
 )
 
+// IsHTTP reports whether the trigger takes requests from the network: an
+// HTTP route or a WebSocket route.
+func (t *Trigger) IsHTTP() bool {
+	return t.Kind == TriggerHTTP || t.Kind == TriggerWebSocket
+}
+
 // HasAuth reports whether an HTTP trigger is known to authenticate callers.
 // API keys alone are not authentication in AWS's own words, so they do not
 // count here.

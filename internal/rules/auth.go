@@ -30,7 +30,7 @@ var _ = register(&analysis.Rule{
 	Run: func(p *analysis.Pass) {
 		for _, f := range functions(p) {
 			for _, t := range f.Triggers {
-				if !isHTTP(t) || t.Method.Is("OPTIONS") {
+				if !t.IsHTTP() || t.Method.Is("OPTIONS") {
 					continue
 				}
 				// API Gateway WebSocket APIs authorize on $connect only.

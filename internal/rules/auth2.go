@@ -55,7 +55,7 @@ var _ = register(&analysis.Rule{
 		seen := map[string]bool{}
 		for _, f := range functions(p) {
 			for _, t := range f.Triggers {
-				if !isHTTP(t) || !t.APIKeyRequired.IsTrue() {
+				if !t.IsHTTP() || !t.APIKeyRequired.IsTrue() {
 					continue
 				}
 				api := t.APIID

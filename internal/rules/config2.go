@@ -205,7 +205,7 @@ var _ = register(&analysis.Rule{
 		public := map[string]bool{}
 		for _, f := range functions(p) {
 			for _, t := range f.Triggers {
-				if t.APIID != "" && isHTTP(t) && !t.HasAuth() {
+				if t.APIID != "" && t.IsHTTP() && !t.HasAuth() {
 					public[t.APIID] = true
 				}
 			}
@@ -386,7 +386,7 @@ var _ = register(&analysis.Rule{
 
 func hasHTTPTrigger(f *model.Function) bool {
 	for _, t := range f.Triggers {
-		if isHTTP(t) {
+		if t.IsHTTP() {
 			return true
 		}
 	}

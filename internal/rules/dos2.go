@@ -28,7 +28,7 @@ var _ = register(&analysis.Rule{
 		publicAPIs := map[string]bool{}
 		for _, f := range functions(p) {
 			for _, t := range f.Triggers {
-				if t.APIID != "" && isHTTP(t) && !t.HasAuth() && !t.Method.Is("OPTIONS") {
+				if t.APIID != "" && t.IsHTTP() && !t.HasAuth() && !t.Method.Is("OPTIONS") {
 					publicAPIs[t.APIID] = true
 				}
 			}

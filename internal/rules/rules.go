@@ -68,11 +68,6 @@ func resources(p *analysis.Pass, kinds ...model.ResourceKind) []*model.Resource 
 	return out
 }
 
-// isHTTP reports whether the trigger takes requests from the network.
-func isHTTP(t *model.Trigger) bool {
-	return t.Kind == model.TriggerHTTP || t.Kind == model.TriggerWebSocket
-}
-
 // publicEntry returns the first way anyone on the internet can call f
 // without credentials, or nil.
 func publicEntry(f *model.Function) (pos model.Pos, what string, ok bool) {
@@ -80,7 +75,7 @@ func publicEntry(f *model.Function) (pos model.Pos, what string, ok bool) {
 		return f.URL.AuthType.PosOr(f.URL.Pos), "function URL without auth", true
 	}
 	for _, t := range f.Triggers {
-		if isHTTP(t) && t.AuthType.Is(model.AuthNone) && !t.Method.Is("OPTIONS") {
+		if t.IsHTTP() && t.AuthType.Is(model.AuthNone) && !t.Method.Is("OPTIONS") {
 			return t.AuthType.PosOr(t.Pos), "unauthenticated " + routeName(t), true
 		}
 	}
