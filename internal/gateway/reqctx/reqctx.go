@@ -132,8 +132,16 @@ func Reject(w http.ResponseWriter, r *http.Request, status int, reason, message 
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Del("Content-Length")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(struct {
+	_, _ = w.Write(ErrorBody(message, s.ID))
+}
+
+// ErrorBody is the JSON body of the gateway's one error shape, newline
+// included. Reject writes it; the response filter uses it when it replaces an
+// upstream error body.
+func ErrorBody(message, requestID string) []byte {
+	b, _ := json.Marshal(struct {
 		Error     string `json:"error"`
 		RequestID string `json:"request_id,omitempty"`
-	}{message, s.ID})
+	}{message, requestID})
+	return append(b, '\n')
 }

@@ -9,7 +9,6 @@ package respfilter
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -330,11 +329,7 @@ func (f *filterWriter) finish() {
 	if f.code < 500 {
 		msg = "request failed"
 	}
-	b, _ := json.Marshal(struct {
-		Error     string `json:"error"`
-		RequestID string `json:"request_id,omitempty"`
-	}{msg, st.ID})
-	b = append(b, '\n')
+	b := reqctx.ErrorBody(msg, st.ID)
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	f.ResponseWriter.WriteHeader(f.code)
