@@ -218,16 +218,13 @@ func Detect(base string, data []byte) (load.Kind, bool) {
 	return "", false
 }
 
+// codeFor is the loaders' read-failure code (load.ReadCode), except that a
+// binary file named like a template is reported as unparseable.
 func codeFor(err error) string {
-	switch {
-	case errors.Is(err, source.ErrTooLarge):
-		return "too-large"
-	case errors.Is(err, source.ErrOutsideRoot):
-		return "outside-root"
-	case errors.Is(err, source.ErrBinary):
+	if errors.Is(err, source.ErrBinary) {
 		return "parse"
 	}
-	return "read"
+	return load.ReadCode(err)
 }
 
 func trimFile(err error, p string) string {
