@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/wardensec/warden/internal/load/yamlsafe"
 	"github.com/wardensec/warden/internal/model"
 )
 
@@ -74,10 +75,11 @@ func (d *doc) policyDoc(n *node, name model.Value, src string, pos model.Pos) *m
 	if n.k == nScalar {
 		// JSON text is accepted where a document is expected (and is what
 		// jsonencode-like tools produce).
-		var y yaml.Node
-		if err := yaml.Unmarshal([]byte(n.v.V), &y); err == nil && len(y.Content) > 0 && y.Content[0].Kind == yaml.MappingNode {
-			ev := &evaluator{d: d, at: &n.pos}
-			n = ev.eval(y.Content[0], 0)
+		if y, err := yamlsafe.Parse(d.file, []byte(n.v.V)); err == nil {
+			if body := yamlsafe.Body(y); body.Kind == yaml.MappingNode {
+				ev := &evaluator{d: d, at: &n.pos}
+				n = ev.eval(body, 0)
+			}
 		}
 	}
 	if n.k != nMap {
