@@ -148,6 +148,7 @@ type policy struct {
 	origins   map[string]bool
 	creds     bool
 	methods   []string
+	methodStr string // methods joined for Access-Control-Allow-Methods
 	headers   map[string]bool
 	headerStr string
 	exposed   string
@@ -189,6 +190,7 @@ func (m *Middleware) policy(rc RouteConfig, methods []string) (*policy, error) {
 		p.headers[strings.ToLower(h)] = true
 		hs = append(hs, http.CanonicalHeaderKey(h))
 	}
+	p.methodStr = strings.Join(p.methods, ", ")
 	p.headerStr = strings.Join(hs, ", ")
 	p.exposed = strings.Join(m.cfg.ExposedHeaders, ", ")
 	if m.cfg.MaxAge > 0 {
@@ -298,7 +300,7 @@ func (m *Middleware) Preflight(byMethod map[string]RouteConfig) (http.Handler, e
 			}
 		}
 		p.allowOrigin(h, origin)
-		h.Set("Access-Control-Allow-Methods", strings.Join(p.methods, ", "))
+		h.Set("Access-Control-Allow-Methods", p.methodStr)
 		if p.headerStr != "" {
 			h.Set("Access-Control-Allow-Headers", p.headerStr)
 		}
