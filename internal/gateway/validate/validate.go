@@ -125,6 +125,7 @@ func (m *Middleware) Close() error { return nil }
 
 type param struct {
 	name     string
+	loc      string // "/path/NAME" or "/query/NAME", the pointer in error messages
 	required bool
 	typ      string
 	items    string
@@ -246,7 +247,7 @@ func (m *Middleware) build(name string, rc RouteConfig) (*route, error) {
 		var out []param
 		for _, n := range sortedKeys(ps) {
 			p := ps[n]
-			pp := param{name: n, required: p.Required || kind == "path"}
+			pp := param{name: n, loc: "/" + kind + "/" + n, required: p.Required || kind == "path"}
 			var err error
 			switch {
 			case p.Ref != nil:
@@ -309,12 +310,12 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	// Parameters first: they are cheap and need no body read.
 	for _, p := range rt.path {
 		v := r.PathValue(p.name)
-		fails = append(fails, p.check("/path/"+p.name, []string{v}, v != "")...)
+		fails = append(fails, p.check([]string{v}, v != "")...)
 	}
 	q := r.URL.Query()
 	for _, p := range rt.query {
 		vs, ok := q[p.name]
-		fails = append(fails, p.check("/query/"+p.name, vs, ok)...)
+		fails = append(fails, p.check(vs, ok)...)
 	}
 	if rt.rejectQuery {
 		for k := range q {
@@ -385,7 +386,8 @@ func readBody(r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
-func (p param) check(loc string, vs []string, present bool) []string {
+func (p param) check(vs []string, present bool) []string {
+	loc := p.loc
 	if !present || len(vs) == 0 {
 		if p.required {
 			return []string{loc + ": required"}
