@@ -26,7 +26,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"strings"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
@@ -113,7 +112,7 @@ func loadBytes(ctx context.Context, root *source.Root, file string, data []byte,
 		var ye *yamlsafe.Error
 		if errors.As(err, &ye) {
 			pos.Line, msg = ye.Line, ye.Msg
-			if strings.Contains(msg, "nodes (alias bomb?)") || strings.Contains(msg, "nests deeper") {
+			if ye.Limit {
 				code = "limit"
 			}
 		}

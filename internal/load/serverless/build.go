@@ -682,15 +682,6 @@ func (b *builder) edge(from, to string, kind model.EdgeKind, pos model.Pos) {
 	b.app.Edges = append(b.app.Edges, model.Edge{From: from, To: to, Kind: kind, Pos: pos})
 }
 
-func containsAny(s string, subs ...string) bool {
-	for _, x := range subs {
-		if strings.Contains(s, x) {
-			return true
-		}
-	}
-	return false
-}
-
 func nodeLine(n *yaml.Node) int {
 	if n == nil {
 		return 0

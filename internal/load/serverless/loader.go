@@ -64,7 +64,7 @@ func LoadFile(ctx context.Context, root *source.Root, file string, opts load.Opt
 			pos.Line = ye.Line
 		}
 		code := "parse"
-		if ye != nil && (containsAny(ye.Msg, "alias bomb", "deeper than")) {
+		if yamlsafe.IsLimit(err) {
 			code = "limit"
 		}
 		return fail(pos, code, "cannot parse serverless file: %v", err)

@@ -27,6 +27,16 @@ type Error struct {
 	File string
 	Line int
 	Msg  string
+	// Limit is set when the document was refused for its shape (nesting
+	// depth, alias expansion) rather than for its syntax, so loaders can
+	// report a "limit" diagnostic without matching message text.
+	Limit bool
+}
+
+// IsLimit reports whether err is a yamlsafe limit refusal.
+func IsLimit(err error) bool {
+	var ye *Error
+	return errors.As(err, &ye) && ye.Limit
 }
 
 func (e *Error) Error() string {
@@ -53,7 +63,7 @@ func ParseWith(file string, data []byte, lim Limits) (doc *yaml.Node, err error)
 	// A cheap pre-check: the parser itself recurses per nesting level, so
 	// refuse absurd nesting before handing the bytes over.
 	if d := bracketDepth(data); d > lim.MaxDepth*2+64 {
-		return nil, &Error{File: file, Msg: fmt.Sprintf("document nests deeper than %d levels", lim.MaxDepth)}
+		return nil, &Error{File: file, Msg: fmt.Sprintf("document nests deeper than %d levels", lim.MaxDepth), Limit: true}
 	}
 	var n yaml.Node
 	if err := yaml.Unmarshal(data, &n); err != nil {
@@ -94,7 +104,7 @@ func Check(file string, n *yaml.Node, lim Limits) error {
 	var size func(n *yaml.Node, depth int, stack map[*yaml.Node]bool) (int, error)
 	size = func(n *yaml.Node, depth int, stack map[*yaml.Node]bool) (int, error) {
 		if depth > lim.MaxDepth {
-			return 0, &Error{File: file, Line: n.Line, Msg: fmt.Sprintf("document nests deeper than %d levels", lim.MaxDepth)}
+			return 0, &Error{File: file, Line: n.Line, Msg: fmt.Sprintf("document nests deeper than %d levels", lim.MaxDepth), Limit: true}
 		}
 		if n.Kind == yaml.AliasNode {
 			if n.Alias == nil {
@@ -123,7 +133,7 @@ func Check(file string, n *yaml.Node, lim Limits) error {
 			}
 			total += s
 			if total > lim.MaxNodes {
-				return 0, &Error{File: file, Line: n.Line, Msg: fmt.Sprintf("document expands to more than %d nodes (alias bomb?)", lim.MaxNodes)}
+				return 0, &Error{File: file, Line: n.Line, Msg: fmt.Sprintf("document expands to more than %d nodes (alias bomb?)", lim.MaxNodes), Limit: true}
 			}
 		}
 		return total, nil
@@ -134,7 +144,7 @@ func Check(file string, n *yaml.Node, lim Limits) error {
 	}
 	count += s
 	if count > lim.MaxNodes {
-		return &Error{File: file, Msg: fmt.Sprintf("document expands to more than %d nodes (alias bomb?)", lim.MaxNodes)}
+		return &Error{File: file, Msg: fmt.Sprintf("document expands to more than %d nodes (alias bomb?)", lim.MaxNodes), Limit: true}
 	}
 	return nil
 }
