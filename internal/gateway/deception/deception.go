@@ -179,15 +179,6 @@ func New(cfg Config, opts Options) (*Middleware, error) {
 // Close releases nothing; the blocklist outlives the generation.
 func (m *Middleware) Close() error { return nil }
 
-// Paths lists the decoy paths (for the config loader's overlap check).
-func (m *Middleware) Paths() []string {
-	var out []string
-	for p := range m.decoys {
-		out = append(out, p)
-	}
-	return out
-}
-
 // Wrap returns the stage around the router. It is route-independent: decoys
 // must answer on paths no route serves.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {
