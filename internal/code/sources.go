@@ -97,7 +97,7 @@ func isHTTPFunction(f *model.Function) bool {
 		return true
 	}
 	for _, t := range f.Triggers {
-		if t.Kind == model.TriggerHTTP || t.Kind == model.TriggerWebSocket {
+		if t.IsHTTP() {
 			return true
 		}
 	}
@@ -142,7 +142,7 @@ func TriggersFor(f *model.Function, source string) []*model.Trigger {
 	}
 	for _, t := range f.Triggers {
 		ps := sourcesFor(t)
-		if t.Kind == model.TriggerHTTP || t.Kind == model.TriggerWebSocket {
+		if t.IsHTTP() {
 			ps = append(append([]sourcePattern(nil), ps...), reqSources...)
 		}
 		if root == "context" || matchesAny(ps, root, segs) {

@@ -234,7 +234,7 @@ func errorExposure(f *model.Function) (analysis.Severity, string, *model.Trigger
 		entries = append(entries, &model.Trigger{Kind: model.TriggerHTTP, Type: "FunctionURL", Pos: f.URL.Pos, AuthType: f.URL.AuthType})
 	}
 	for _, t := range f.Triggers {
-		if t.Kind == model.TriggerHTTP || t.Kind == model.TriggerWebSocket {
+		if t.IsHTTP() {
 			entries = append(entries, t)
 		}
 	}

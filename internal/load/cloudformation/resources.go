@@ -693,7 +693,7 @@ func (d *doc) addTrigger(f *model.Function, tr *model.Trigger, sourceID string) 
 		tr.SourceID = ""
 	}
 	f.Triggers = append(f.Triggers, tr)
-	if tr.Kind == model.TriggerHTTP || tr.Kind == model.TriggerWebSocket {
+	if tr.IsHTTP() {
 		if d.isModel(tr.APIID) {
 			d.edge(tr.APIID, f.ID, model.EdgeServes, tr.Pos)
 		}
