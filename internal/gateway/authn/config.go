@@ -125,7 +125,8 @@ type APIKeyConfig struct {
 }
 
 // MTLSConfig configures client-certificate authentication. The listener
-// does the chain verification; ClientAuthConfig builds that part.
+// does the chain verification: the gateway's server loads ClientCAFile into
+// its TLS config (unless the listener names its own tls.client_ca_file).
 type MTLSConfig struct {
 	// ClientCAFile is a PEM bundle of CAs allowed to issue client certs.
 	ClientCAFile string `yaml:"client_ca_file"`

@@ -144,10 +144,10 @@ func TestMTLS(t *testing.T) {
 	if err := os.WriteFile(caFile, ca.pem, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tlsCfg, err := ClientAuthConfig(caFile, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The listener's client-auth settings, as the gateway's server sets them.
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.pem)
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, ClientCAs: pool, ClientAuth: tls.VerifyClientCertIfGiven}
 	m, err := New(Config{MTLS: MTLSConfig{ClientCAFile: caFile, RequireKnown: true}, Consumers: []Consumer{
 		{Name: "billing-svc", MTLSSubjects: []string{"spiffe://warden/billing"}, Roles: []string{"service"}},
 	}}, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
