@@ -108,11 +108,11 @@ func (m *Middleware) Close() error {
 }
 
 type route struct {
-	m      *Middleware
-	name   string
-	rc     RouteConfig
-	hashed string // route name as used in keys
-	next   http.Handler
+	m    *Middleware
+	name string
+	rc   RouteConfig
+	base string // key prefix of the route's buckets: prefix + route name as used in keys + ":"
+	next http.Handler
 }
 
 // Wrap returns the limiting handler for one route.
@@ -142,7 +142,7 @@ func (m *Middleware) Wrap(name string, rc RouteConfig, next http.Handler) (http.
 	if rc.Route == nil && rc.Consumer == nil && rc.IP == nil && rc.Quota == (Quota{}) && len(m.cfg.Consumers) == 0 {
 		return next, nil
 	}
-	return &route{m: m, name: name, rc: rc, hashed: keyPart(name), next: next}, nil
+	return &route{m: m, name: name, rc: rc, base: m.prefix + keyPart(name) + ":", next: next}, nil
 }
 
 // keyPart keeps keys short and free of separators: long or odd values
@@ -188,7 +188,7 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	base := m.prefix + rt.hashed + ":"
+	base := rt.base
 	buckets := make([]bucket, 0, 3)
 	add := func(kind, id string, rate *Rate) {
 		if rate == nil {
